@@ -1,0 +1,82 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "butterboard", version, about = "Butterboard Meetings: Zoom in employee onboarding")]
+pub struct Cli {
+    /// A TOML file of settings, read between the built-in defaults and the environment.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run services: embedded when no NATS_URL and no database URL are set, distributed otherwise.
+    Run {
+        /// `all`, or a comma-separated list of services.
+        #[arg(long, default_value = "all")]
+        target: String,
+    },
+    /// Apply the migrations of the targeted services' stores, then exit.
+    Migrate {
+        #[arg(long, default_value = "all")]
+        target: String,
+    },
+    /// Dead letters: messages that failed every attempt.
+    Dlq {
+        #[command(subcommand)]
+        command: DlqCommand,
+    },
+    /// Events on the bus.
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
+    /// Mint a bearer token with the configured key, for local use.
+    Token {
+        /// One of hr, manager, employee, service; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// The caller: a person's e-mail or a service name.
+        #[arg(long)]
+        sub: String,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+    },
+    /// Exit 0 when the local process answers ready on its admin port (for container probes).
+    Healthcheck {
+        /// The readiness URL; defaults to the configured admin address.
+        #[arg(long)]
+        url: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DlqCommand {
+    /// List dead letters, oldest first.
+    List {
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Publish a dead letter again on its original subject and remove it from the dead letters.
+    Replay {
+        /// The dead letter's sequence, as `dlq list` shows it; or `all`.
+        sequence: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Print events as they arrive, decoded.
+    Tail {
+        #[arg(long, default_value = "onboarding.>")]
+        subject: String,
+    },
+}

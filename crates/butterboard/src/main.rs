@@ -1,0 +1,35 @@
+//! `butterboard`: the one binary of Butterboard Meetings.
+//!
+//! `run` starts any set of services in one process (embedded or distributed, ARCHITECTURE §3);
+//! the other commands are the operator's tools: `migrate`, `dlq`, `events tail`, `token`,
+//! `healthcheck`. [`cli`] declares them, [`run`] assembles a process, [`services`] knows each
+//! service's entry point, and [`commands`] holds the small tools.
+
+mod cli;
+mod commands;
+mod infra;
+mod run;
+mod services;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::dispatch(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            // The cause chain, one line: "error: scenario: cannot connect to the database: …".
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

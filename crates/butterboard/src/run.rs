@@ -1,0 +1,202 @@
+//! `butterboard run`: one process running a set of services.
+//!
+//! Order matters: configuration and every database URL are checked before anything starts; the
+//! bus and stores are opened and migrated; each service builds its parts; only then are the
+//! listeners bound, so `/readyz` never answers for a half-built process. Every long-running piece
+//! is a named [`Component`](crate::run::Components); if one fails the whole process shuts down and
+//! exits non-zero naming it.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use butterboard_runtime::admin::{self, Readiness, ReadinessCheck};
+use butterboard_runtime::auth::Authenticator;
+use butterboard_runtime::bus::EventBus;
+use butterboard_runtime::config::{Config, Mode};
+use butterboard_runtime::grpc;
+use butterboard_runtime::service::{ServiceContext, ServiceName};
+use butterboard_runtime::shutdown::Shutdown;
+use butterboard_runtime::store::Store;
+use butterboard_runtime::store::relay::{OutboxRelay, RelayConfig};
+use futures::future::BoxFuture;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use crate::{infra, services};
+
+/// How long in-flight work may take to finish after SIGTERM before the process gives up on it.
+const DRAIN_LIMIT: Duration = Duration::from_secs(25);
+
+pub async fn run(config: Config, targets: Vec<ServiceName>) -> anyhow::Result<ExitCode> {
+    let config = Arc::new(config);
+    if config.mode() == Mode::Distributed {
+        for name in &targets {
+            config.database_url(*name)?;
+        }
+    }
+    let shutdown = Shutdown::new();
+    shutdown.listen_for_signals();
+    let opened = infra::open_bus(&config).await?;
+    let bus = opened.bus;
+    let auth = Authenticator::from_config(&config)?;
+    let mut components = Components::new(shutdown.clone());
+    let mut readiness = Readiness::default();
+    readiness.checks.push(Arc::new(BusCheck(bus.clone())));
+
+    let mut grpc_router = axum::Router::new();
+    let mut webhook_router: Option<axum::Router> = None;
+    for name in targets.iter().copied() {
+        let store = infra::open_store(&config, name).await?;
+        readiness.checks.push(Arc::new(StoreCheck(name, store.clone())));
+        let ctx = ServiceContext {
+            name,
+            config: config.clone(),
+            store: store.clone(),
+            bus: bus.clone(),
+            auth: auth.clone(),
+            shutdown: shutdown.clone(),
+        };
+        let parts = services::start(ctx).await.with_context(|| format!("{name}: cannot start"))?;
+        if let Some(routes) = parts.grpc {
+            grpc_router = grpc_router.merge(routes.into_axum_router());
+        }
+        if let Some(router) = parts.webhook {
+            webhook_router = Some(webhook_router.take().unwrap_or_default().merge(router));
+        }
+        let relay = OutboxRelay::new(name.as_str(), store, bus.clone(), RelayConfig::default());
+        components.spawn(format!("{name}/outbox-relay"), relay.run(shutdown.clone()));
+        for task in parts.tasks {
+            components.spawn(format!("{name}/{}", task.name), task.future);
+        }
+    }
+    if let Some(jetstream) = opened.jetstream {
+        let handle = jetstream.spawn_dead_letter_sweeper(shutdown.clone());
+        components.spawn("dlq-sweeper".into(), async move { handle.await.context("dead-letter sweeper panicked") });
+    }
+
+    let admin_listener = bind(config.listen.admin, "BUTTERBOARD_ADMIN_ADDR").await?;
+    let grpc_listener = bind(config.listen.grpc, "BUTTERBOARD_GRPC_ADDR").await?;
+    tracing::info!(
+        mode = ?config.mode(),
+        targets = %targets.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(","),
+        bus = bus.kind(),
+        admin = %admin_listener.local_addr()?,
+        grpc = %grpc_listener.local_addr()?,
+        "butterboard starting"
+    );
+    components.spawn("admin".into(), admin::serve(admin_listener, readiness, shutdown.clone()));
+    components.spawn("grpc".into(), grpc::serve(grpc_listener, tonic::service::Routes::from(grpc_router), auth, shutdown.clone()));
+    if let Some(router) = webhook_router {
+        let listener = bind(config.listen.webhook, "BUTTERBOARD_WEBHOOK_ADDR").await?;
+        tracing::info!(webhook = %listener.local_addr()?, "webhook listener bound");
+        let stop = shutdown.wait();
+        components.spawn("webhook".into(), async move {
+            axum::serve(listener, router).with_graceful_shutdown(stop).await.context("webhook server")
+        });
+    }
+    components.wait().await
+}
+
+async fn bind(addr: std::net::SocketAddr, variable: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.with_context(|| format!("{variable}: cannot listen on {addr}"))
+}
+
+/// The named long-running parts of the process.
+pub struct Components {
+    set: JoinSet<(String, anyhow::Result<()>)>,
+    shutdown: Shutdown,
+}
+
+impl Components {
+    fn new(shutdown: Shutdown) -> Self {
+        Self { set: JoinSet::new(), shutdown }
+    }
+
+    fn spawn(&mut self, name: String, future: impl std::future::Future<Output = anyhow::Result<()>> + Send + 'static) {
+        let future: BoxFuture<'static, anyhow::Result<()>> = Box::pin(future);
+        self.set.spawn(async move { (name, future.await) });
+    }
+
+    /// Waits for shutdown (a signal, or the first component to stop on its own), then for every
+    /// component to finish, bounded by [`DRAIN_LIMIT`].
+    async fn wait(mut self) -> anyhow::Result<ExitCode> {
+        let mut failed: Option<String> = None;
+        let stopped = self.shutdown.wait();
+        tokio::pin!(stopped);
+        // Phase 1: running. A component returning before shutdown is a failure of the process.
+        loop {
+            tokio::select! {
+                _ = &mut stopped => break,
+                joined = self.set.join_next() => match joined {
+                    None => break,
+                    Some(joined) => {
+                        let (name, reason) = describe(joined);
+                        tracing::error!(component = %name, reason = %reason, "component stopped, shutting down");
+                        failed = Some(format!("{name}: {reason}"));
+                        self.shutdown.trigger();
+                        break;
+                    }
+                },
+            }
+        }
+        // Phase 2: draining.
+        let drained = tokio::time::timeout(DRAIN_LIMIT, async {
+            while let Some(joined) = self.set.join_next().await {
+                let (name, result) = match joined {
+                    Ok((name, result)) => (name, result),
+                    Err(error) => ("a component".to_string(), Err(anyhow::anyhow!("panicked: {error}"))),
+                };
+                if let Err(error) = result {
+                    tracing::error!(component = %name, error = format!("{error:#}"), "component failed while stopping");
+                    failed.get_or_insert(format!("{name}: {error:#}"));
+                }
+            }
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!(limit_s = DRAIN_LIMIT.as_secs(), "components still running after the drain limit, exiting");
+            self.set.abort_all();
+        }
+        match failed {
+            Some(reason) => Err(anyhow::anyhow!("stopped because {reason}")),
+            None => {
+                tracing::info!("butterboard stopped");
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    }
+}
+
+fn describe(joined: Result<(String, anyhow::Result<()>), tokio::task::JoinError>) -> (String, String) {
+    match joined {
+        Ok((name, Ok(()))) => (name, "returned before shutdown".into()),
+        Ok((name, Err(error))) => (name, format!("{error:#}")),
+        Err(error) => ("a component".into(), format!("panicked: {error}")),
+    }
+}
+
+struct BusCheck(Arc<dyn EventBus>);
+
+#[async_trait::async_trait]
+impl ReadinessCheck for BusCheck {
+    fn name(&self) -> String {
+        format!("bus:{}", self.0.kind())
+    }
+    async fn check(&self) -> Result<(), String> {
+        self.0.ping().await.map_err(|e| e.to_string())
+    }
+}
+
+struct StoreCheck(ServiceName, Store);
+
+#[async_trait::async_trait]
+impl ReadinessCheck for StoreCheck {
+    fn name(&self) -> String {
+        format!("store:{}", self.0)
+    }
+    async fn check(&self) -> Result<(), String> {
+        self.1.ping().await.map_err(|e| e.to_string())
+    }
+}

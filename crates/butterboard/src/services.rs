@@ -1,0 +1,24 @@
+//! Each service's entry point and migrations, by name: the binary's module map.
+
+use butterboard_runtime::service::{ServiceContext, ServiceName, ServiceParts};
+use butterboard_runtime::store::Migrations;
+
+pub fn migrations(name: ServiceName) -> Migrations {
+    match name {
+        ServiceName::Scenario => scenario::migrations(),
+        ServiceName::MeetingOrchestrator => meeting_orchestrator::migrations(),
+        ServiceName::ZoomWebhookIngest => zoom_webhook_ingest::migrations(),
+        ServiceName::RecordingArchiver => recording_archiver::migrations(),
+        ServiceName::Feedback => feedback::migrations(),
+    }
+}
+
+pub async fn start(ctx: ServiceContext) -> anyhow::Result<ServiceParts> {
+    match ctx.name {
+        ServiceName::Scenario => scenario::start(ctx).await,
+        ServiceName::MeetingOrchestrator => meeting_orchestrator::start(ctx).await,
+        ServiceName::ZoomWebhookIngest => zoom_webhook_ingest::start(ctx).await,
+        ServiceName::RecordingArchiver => recording_archiver::start(ctx).await,
+        ServiceName::Feedback => feedback::start(ctx).await,
+    }
+}

@@ -1,0 +1,177 @@
+//! The binary as an operator meets it: `run` in embedded mode becomes ready and stops cleanly on
+//! SIGTERM; bad configuration and bad targets stop it with a message naming the problem; a token
+//! minted by `butterboard token` is accepted by the running gRPC API.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use butterboard_proto::scenario::v1::WhoAmIRequest;
+use butterboard_proto::scenario::v1::scenario_service_client::ScenarioServiceClient;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_butterboard");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `butterboard` with a clean environment: embedded mode, data in `data`, loopback ports.
+struct Embedded {
+    data: tempfile::TempDir,
+    admin: u16,
+    grpc: u16,
+}
+
+impl Embedded {
+    fn new() -> Self {
+        Self { data: tempfile::tempdir().unwrap(), admin: free_port(), grpc: free_port() }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(BINARY);
+        command
+            .args(args)
+            .env_clear()
+            .env("BUTTERBOARD_DATA_DIR", self.data.path())
+            .env("BUTTERBOARD_ADMIN_ADDR", format!("127.0.0.1:{}", self.admin))
+            .env("BUTTERBOARD_GRPC_ADDR", format!("127.0.0.1:{}", self.grpc))
+            .env("BUTTERBOARD_WEBHOOK_ADDR", format!("127.0.0.1:{}", free_port()))
+            .env("RUST_LOG", "info");
+        command
+    }
+
+    fn spawn(&self) -> Child {
+        self.command(&["run"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+    }
+
+    fn output(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    async fn wait_ready(&self, child: &mut Child) {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::new();
+        let url = format!("http://127.0.0.1:{}/readyz", self.admin);
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("butterboard exited early with {status}");
+            }
+            if let Ok(response) = client.get(&url).send().await
+                && response.status() == 200
+            {
+                return;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "not ready within 30 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+fn sigterm(child: &Child) {
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+}
+
+fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(started.elapsed() < limit, "did not exit within {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn run_embedded_becomes_ready_and_exits_zero_on_sigterm() {
+    let embedded = Embedded::new();
+    let mut child = embedded.spawn();
+    embedded.wait_ready(&mut child).await;
+    for service in ["scenario", "meeting-orchestrator", "zoom-webhook-ingest", "recording-archiver", "feedback"] {
+        assert!(embedded.data.path().join(format!("{service}.sqlite")).exists(), "{service} has its own store");
+    }
+    sigterm(&child);
+    let status = wait_exit(&mut child, Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0), "graceful shutdown exits 0");
+}
+
+#[tokio::test]
+async fn a_token_from_the_cli_is_accepted_by_the_running_api_and_no_token_is_refused() {
+    let embedded = Embedded::new();
+    let mut child = embedded.spawn();
+    embedded.wait_ready(&mut child).await;
+    let minted = embedded.output(&["token", "--role", "hr", "--sub", "hr@butterboard.online"]);
+    assert!(minted.status.success(), "{}", String::from_utf8_lossy(&minted.stderr));
+    let token = String::from_utf8(minted.stdout).unwrap().trim().to_string();
+
+    let mut client = ScenarioServiceClient::connect(format!("http://127.0.0.1:{}", embedded.grpc)).await.unwrap();
+    let refused = client.who_am_i(WhoAmIRequest {}).await.expect_err("no token");
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+
+    let mut request = tonic::Request::new(WhoAmIRequest {});
+    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let me = client.who_am_i(request).await.expect("a minted token is accepted").into_inner();
+    assert_eq!(me.subject, "hr@butterboard.online");
+    assert_eq!(me.roles, vec!["hr".to_string()]);
+    sigterm(&child);
+    assert_eq!(wait_exit(&mut child, Duration::from_secs(30)).code(), Some(0));
+}
+
+#[test]
+fn an_invalid_listen_address_stops_the_process_naming_the_variable() {
+    let embedded = Embedded::new();
+    let output = embedded.command(&["run"]).env("BUTTERBOARD_GRPC_ADDR", "not-an-address").output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("BUTTERBOARD_GRPC_ADDR"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_target_lists_the_valid_ones() {
+    let output = Embedded::new().output(&["run", "--target", "scenario,zoom"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("valid targets: all, scenario, meeting-orchestrator"), "{stderr}");
+}
+
+#[test]
+fn distributed_mode_refuses_a_target_without_its_database_url() {
+    let embedded = Embedded::new();
+    let output = embedded
+        .command(&["run", "--target", "scenario"])
+        .env("NATS_URL", "nats://127.0.0.1:4222")
+        .env("FEEDBACK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("SCENARIO_DATABASE_URL"), "{stderr}");
+}
+
+#[test]
+fn secrets_in_the_environment_never_reach_the_logs() {
+    let embedded = Embedded::new();
+    let mut child = embedded
+        .command(&["run"])
+        .env("ZOOM_CLIENT_SECRET", "zoom-client-secret-value")
+        .env("ZOOM_WEBHOOK_SECRET_TOKEN", "zoom-webhook-secret-value")
+        .env("AUTH_JWT_HS256_SECRET", "jwt-secret-value-0123456789abcdef")
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(embedded.wait_ready(&mut child));
+    sigterm(&child);
+    let output = child.wait_with_output().unwrap();
+    let logs = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(logs.contains("butterboard starting"), "logs were captured: {logs}");
+    for secret in ["zoom-client-secret-value", "zoom-webhook-secret-value", "jwt-secret-value"] {
+        assert!(!logs.contains(secret), "{secret} leaked into the logs");
+    }
+}

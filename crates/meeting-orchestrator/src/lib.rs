@@ -1,0 +1,22 @@
+//! The `meeting-orchestrator` service (ARCHITECTURE §2). It owns meetings: the Zoom meeting behind a stage, its invitees, host, settings, status and attendance.
+//!
+//! [`start`] is its one entry point: it takes a [`ServiceContext`] (store, bus, auth, shutdown)
+//! and returns the gRPC API and background tasks the binary runs; [`migrations`] are its store's
+//! schema, one directory per backend. [`api`] serves `butterboard.meeting.v1.MeetingService`.
+
+mod api;
+
+use butterboard_runtime::service::{ServiceContext, ServiceParts};
+use butterboard_runtime::store::Migrations;
+use butterboard_proto::meeting::v1::meeting_service_server::MeetingServiceServer;
+
+/// The schema of this service's store.
+pub fn migrations() -> Migrations {
+    Migrations { postgres: sqlx::migrate!("migrations/postgres"), sqlite: sqlx::migrate!("migrations/sqlite") }
+}
+
+/// Builds the service; its parts run until the context's shutdown token fires.
+pub async fn start(ctx: ServiceContext) -> anyhow::Result<ServiceParts> {
+    let server = MeetingServiceServer::new(api::Api);
+    Ok(ServiceParts { grpc: Some(tonic::service::Routes::new(ctx.auth.protect(server))), ..ServiceParts::default() })
+}

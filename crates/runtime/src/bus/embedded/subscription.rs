@@ -1,0 +1,148 @@
+//! A subscription on a durable consumer and the acker of its deliveries.
+//!
+//! A subscription claims deliveries from the writer in small batches (like a JetStream pull
+//! client fetching a batch) and hands them out one by one. Between claims it sleeps until the
+//! writer stored something, the earliest redelivery is due, or the poll interval passed — the poll
+//! is what notices messages published by another process on the same file.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::watch;
+
+use super::consume::{Claim, ConsumerRef, Settle, Target};
+use super::{Generations, now_ms, stream_index};
+use super::writer::{Command, WriterHandle};
+use crate::bus::{Acker, BusError, Delivery, Message, Subscription};
+
+pub(super) struct EmbeddedSubscription {
+    writer: WriterHandle,
+    consumer: ConsumerRef,
+    batch: usize,
+    poll_interval: Duration,
+    stored: watch::Receiver<Generations>,
+    /// The consumer's stream in the generations, and the generation last looked at.
+    stream: usize,
+    seen: u64,
+    buffer: VecDeque<Claim>,
+}
+
+impl EmbeddedSubscription {
+    pub fn new(
+        writer: WriterHandle,
+        consumer: ConsumerRef,
+        batch: usize,
+        poll_interval: Duration,
+        stored: watch::Receiver<Generations>,
+    ) -> Self {
+        let stream = stream_index(consumer.stream);
+        let batch = batch.max(1);
+        Self { writer, consumer, batch, poll_interval, stored, stream, seen: 0, buffer: VecDeque::new() }
+    }
+
+    fn release(&self, claim: &Claim) {
+        let target = Target { consumer: self.consumer.clone(), id: claim.id, attempt: claim.attempt };
+        self.writer.send(Command::Settle { target, action: Settle::Release, reply: None });
+    }
+
+    fn delivery(&self, claim: Claim) -> Delivery {
+        let acker = EmbeddedAcker {
+            writer: self.writer.clone(),
+            target: Target { consumer: self.consumer.clone(), id: claim.id, attempt: claim.attempt },
+        };
+        Delivery::new(claim.message, claim.attempt, self.consumer.max_deliver, Box::new(acker))
+    }
+
+    /// Sleeps until something may have changed for this consumer.
+    async fn wait(&mut self, next_due: Option<i64>) {
+        let poll = self.poll_interval;
+        let wait = match next_due {
+            Some(due) => Duration::from_millis(due.saturating_sub(now_ms()).max(1) as u64).min(poll),
+            None => poll,
+        };
+        let (stream, seen) = (self.stream, self.seen);
+        tokio::select! {
+            closed = async { self.stored.wait_for(|g| g[stream] != seen).await.is_err() } => {
+                if closed {
+                    // The writer is gone; the next claim reports it.
+                    tokio::time::sleep(wait).await;
+                }
+            }
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+#[async_trait]
+impl Subscription for EmbeddedSubscription {
+    async fn next(&mut self) -> Result<Option<Delivery>, BusError> {
+        loop {
+            while let Some(claim) = self.buffer.pop_front() {
+                // A batch outlived its ack wait in the buffer: give it back rather than hand out a
+                // delivery that may already be on its way to another subscriber.
+                if claim.deadline <= now_ms() {
+                    self.release(&claim);
+                    continue;
+                }
+                return Ok(Some(self.delivery(claim)));
+            }
+            // Marks the current generation seen first, so a commit racing this claim still wakes
+            // the wait below.
+            self.seen = self.stored.borrow_and_update()[self.stream];
+            let (consumer, max) = (self.consumer.clone(), self.batch);
+            let claimed = match self.writer.call(|reply| Command::Claim { consumer, max, reply }).await {
+                Ok(claimed) => claimed,
+                Err(_) if self.writer.is_closed() => return Ok(None),
+                Err(error) => return Err(error),
+            };
+            if !claimed.deliveries.is_empty() {
+                self.buffer.extend(claimed.deliveries);
+                continue;
+            }
+            if !claimed.more {
+                self.wait(claimed.next_due).await;
+            }
+        }
+    }
+}
+
+impl Drop for EmbeddedSubscription {
+    fn drop(&mut self) {
+        for claim in &self.buffer {
+            self.release(claim);
+        }
+    }
+}
+
+/// Settles one delivery through the writer; each call returns after the commit.
+struct EmbeddedAcker {
+    writer: WriterHandle,
+    target: Target,
+}
+
+impl EmbeddedAcker {
+    async fn settle(&self, action: Settle) -> Result<(), BusError> {
+        let target = self.target.clone();
+        self.writer.call(|reply| Command::Settle { target, action, reply: Some(reply) }).await
+    }
+}
+
+#[async_trait]
+impl Acker for EmbeddedAcker {
+    async fn ack(&self) -> Result<(), BusError> {
+        self.settle(Settle::Ack).await
+    }
+
+    async fn nak(&self, delay: Duration) -> Result<(), BusError> {
+        self.settle(Settle::Nak(delay)).await
+    }
+
+    async fn in_progress(&self) -> Result<(), BusError> {
+        self.settle(Settle::Progress).await
+    }
+
+    async fn dead_letter(&self, message: &Message, error: &str) -> Result<(), BusError> {
+        self.settle(Settle::DeadLetter { message: message.clone(), error: error.to_string() }).await
+    }
+}

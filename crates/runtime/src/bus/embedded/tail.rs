@@ -1,0 +1,110 @@
+//! Reading without a consumer: tails of new messages and the dead-letter listing.
+//!
+//! Both read through the read-only pool, never through the writer, so they also work from another
+//! process that opened the same file (`butterboard events tail` next to a running instance): a
+//! tail polls the file and, in the owning process, is woken at once by the writer's commits.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::sqlite::SqlitePool;
+use tokio::sync::watch;
+
+use super::Generations;
+use super::publish::{DLQ_STREAM, stored_from_row};
+use super::schema::unavailable;
+use crate::bus::{BusError, StoredMessage, Tail, subject_matches};
+
+/// Rows read per poll.
+const PAGE: i64 = 256;
+
+pub(super) struct EmbeddedTail {
+    reads: SqlitePool,
+    filter: String,
+    /// The last message id looked at; the tail starts at the end of the file.
+    cursor: i64,
+    stored: watch::Receiver<Generations>,
+    poll_interval: Duration,
+    buffer: VecDeque<StoredMessage>,
+}
+
+impl EmbeddedTail {
+    pub async fn start(
+        reads: SqlitePool,
+        filter: String,
+        stored: watch::Receiver<Generations>,
+        poll_interval: Duration,
+    ) -> Result<Self, BusError> {
+        let cursor: Option<i64> = sqlx::query("SELECT MAX(id) FROM messages")
+            .fetch_one(&reads)
+            .await
+            .map_err(unavailable)?
+            .get(0);
+        let cursor = cursor.unwrap_or(0);
+        Ok(Self { reads, filter, cursor, stored, poll_interval, buffer: VecDeque::new() })
+    }
+
+    /// Reads the next page after the cursor; `true` if there may be more right away.
+    async fn read_page(&mut self) -> Result<bool, BusError> {
+        let rows = sqlx::query(
+            "SELECT id, seq, subject, headers, payload, stored_at FROM messages \
+             WHERE id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(self.cursor)
+        .bind(PAGE)
+        .fetch_all(&self.reads)
+        .await
+        .map_err(unavailable)?;
+        for row in &rows {
+            self.cursor = row.get("id");
+            let subject: &str = row.get("subject");
+            if subject_matches(&self.filter, subject) {
+                self.buffer.push_back(stored_from_row(row).map_err(unavailable)?);
+            }
+        }
+        Ok(rows.len() as i64 == PAGE)
+    }
+}
+
+#[async_trait]
+impl Tail for EmbeddedTail {
+    async fn next(&mut self) -> Result<Option<StoredMessage>, BusError> {
+        loop {
+            if let Some(message) = self.buffer.pop_front() {
+                return Ok(Some(message));
+            }
+            if self.reads.is_closed() {
+                return Ok(None);
+            }
+            let seen = *self.stored.borrow_and_update();
+            if self.read_page().await? || !self.buffer.is_empty() {
+                continue;
+            }
+            tokio::select! {
+                closed = async { self.stored.wait_for(|g| *g != seen).await.is_err() } => {
+                    if closed {
+                        // The writer is gone (or this is a reader-only use): keep polling.
+                        tokio::time::sleep(self.poll_interval).await;
+                    }
+                }
+                _ = tokio::time::sleep(self.poll_interval) => {}
+            }
+        }
+    }
+}
+
+/// The oldest `limit` dead letters.
+pub(super) async fn dead_letters(reads: &SqlitePool, limit: usize) -> Result<Vec<StoredMessage>, BusError> {
+    let rows = sqlx::query(
+        "SELECT seq, subject, headers, payload, stored_at FROM messages \
+         WHERE stream = ? ORDER BY id LIMIT ?",
+    )
+    .bind(DLQ_STREAM)
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .fetch_all(reads)
+    .await
+    .map_err(unavailable)?;
+    rows.iter().map(|row| stored_from_row(row).map_err(unavailable)).collect()
+}

@@ -1,0 +1,322 @@
+//! The single writer: one task owns the write connection and applies queued commands in groups,
+//! one `BEGIN IMMEDIATE` transaction per group (group commit), answering every caller only after
+//! the group's commit. Many publishers and consumers thus share one fsync-free WAL append per
+//! group instead of paying a transaction each, and nobody is told "accepted" before the data is on
+//! disk.
+
+use std::time::Duration;
+
+use sqlx::Connection;
+use sqlx::sqlite::SqliteConnection;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::consume::{self, Claimed, ConsumerRef, Settle, Target};
+use super::{Generations, now_ms};
+use super::publish::{self, Retention, TxState};
+use crate::bus::{BusError, ConsumerSpec, OutgoingMessage, PublishAck, StreamSpec};
+
+/// Commands applied in one transaction at most; bounds the latency a group adds.
+const MAX_GROUP: usize = 1024;
+
+type Reply<T> = oneshot::Sender<Result<T, BusError>>;
+
+/// What callers ask of the writer.
+pub(super) enum Command {
+    Publish { stream: StreamSpec, message: OutgoingMessage, reply: Reply<PublishAck> },
+    Subscribe { spec: ConsumerSpec, stream: &'static str, reply: Reply<()> },
+    Claim { consumer: ConsumerRef, max: usize, reply: Reply<Claimed> },
+    Settle { target: Target, action: Settle, reply: Option<Reply<()>> },
+    Replay { sequence: u64, reply: Reply<PublishAck> },
+    Shutdown { done: oneshot::Sender<()> },
+}
+
+/// A caller's answer, sent after the commit; `Some(reason)` replaces it when the commit failed.
+type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
+
+fn finish<T: Send + 'static>(reply: Reply<T>, result: Result<T, BusError>) -> Finish {
+    Box::new(move |failed| {
+        let outcome = match failed {
+            Some(reason) => Err(BusError::Unavailable(reason.to_string())),
+            None => result,
+        };
+        // The caller may have stopped waiting (a cancelled future): nothing to tell then.
+        let _ = reply.send(outcome);
+    })
+}
+
+/// Timings of the writer's housekeeping.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Housekeeping {
+    pub sweep_interval: Duration,
+    pub purge_interval: Duration,
+    pub retention: Retention,
+}
+
+/// The callers' side of the queue.
+#[derive(Clone)]
+pub(super) struct WriterHandle {
+    tx: mpsc::UnboundedSender<Command>,
+}
+
+impl WriterHandle {
+    /// Queues a command and waits for its answer.
+    pub async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, BusError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(make(reply)).map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    /// Queues a command without waiting; `false` if the writer is gone.
+    pub fn send(&self, command: Command) -> bool {
+        self.tx.send(command).is_ok()
+    }
+
+    /// Whether the writer stopped (after `shutdown`, or a fatal error).
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+pub(super) fn closed() -> BusError {
+    BusError::Unavailable("embedded bus is closed".into())
+}
+
+/// Starts the writer on `conn`; the receiver's generation of a stream changes after each commit
+/// that stored messages in it, which is what waiting subscriptions and tails watch.
+pub(super) fn spawn(
+    conn: SqliteConnection,
+    housekeeping: Housekeeping,
+) -> (WriterHandle, watch::Receiver<Generations>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (stored, stored_rx) = watch::channel(Generations::default());
+    let writer = Writer { conn, rx, requeue: tx.downgrade(), stored, housekeeping };
+    tokio::spawn(writer.run());
+    (WriterHandle { tx }, stored_rx)
+}
+
+struct Writer {
+    conn: SqliteConnection,
+    rx: mpsc::UnboundedReceiver<Command>,
+    /// Weak, so that the writer stops once every caller's handle is gone.
+    requeue: mpsc::WeakUnboundedSender<Command>,
+    stored: watch::Sender<Generations>,
+    housekeeping: Housekeeping,
+}
+
+impl Writer {
+    async fn run(mut self) {
+        let mut sweep = tokio::time::interval(self.housekeeping.sweep_interval);
+        sweep.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut last_purge: Option<Instant> = None;
+        let mut shutdown = None;
+        while shutdown.is_none() {
+            tokio::select! {
+                biased;
+                _ = sweep.tick() => {
+                    let purge = last_purge
+                        .is_none_or(|at| at.elapsed() >= self.housekeeping.purge_interval);
+                    if purge {
+                        last_purge = Some(Instant::now());
+                    }
+                    self.maintain(purge).await;
+                }
+                command = self.rx.recv() => {
+                    let Some(first) = command else { break };
+                    let mut group = vec![first];
+                    while group.len() < MAX_GROUP {
+                        match self.rx.try_recv() {
+                            Ok(command) => group.push(command),
+                            Err(_) => break,
+                        }
+                    }
+                    shutdown = self.apply_group(group).await;
+                }
+            }
+        }
+        // Refuse what comes after the shutdown; those callers were told nothing yet.
+        self.rx.close();
+        if let Err(error) = self.conn.close().await {
+            tracing::warn!(error = %error, "embedded bus writer closed its connection uncleanly");
+        }
+        tracing::debug!("embedded bus writer stopped");
+        if let Some(done) = shutdown {
+            let _ = done.send(());
+        }
+    }
+
+    /// Applies a group in one transaction; returns the shutdown signal if the group held one.
+    async fn apply_group(&mut self, group: Vec<Command>) -> Option<oneshot::Sender<()>> {
+        let count = group.len();
+        let mut finishes: Vec<Finish> = Vec::with_capacity(count);
+        let mut shutdown = None;
+        let mut st = TxState::default();
+        let Writer { conn, requeue, housekeeping, .. } = self;
+        let outcome = async {
+            let now = now_ms();
+            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+            let mut commands = group.into_iter();
+            let mut failure = None;
+            for command in commands.by_ref() {
+                if let Command::Shutdown { done } = command {
+                    shutdown = Some(done);
+                    continue;
+                }
+                let (finish, error) =
+                    apply(&mut tx, &mut st, &housekeeping.retention, requeue, command, now).await;
+                finishes.push(finish);
+                if let Some(error) = error {
+                    failure = Some(error);
+                    break;
+                }
+            }
+            // Commands after a failure are answered with the failure below.
+            finishes.extend(commands.filter_map(|c| abandon(c, &mut shutdown)));
+            if let Some(error) = failure {
+                return Err(error);
+            }
+            st.flush(&mut tx).await?;
+            tx.commit().await
+        }
+        .await;
+        match outcome {
+            Ok(()) => {
+                finishes.into_iter().for_each(|f| f(None));
+                self.wake(st.stored);
+            }
+            Err(error) => {
+                tracing::error!(error = %error, commands = count, "embedded bus write failed and was rolled back");
+                let reason = format!("embedded bus database: {error}");
+                finishes.into_iter().for_each(|f| f(Some(&reason)));
+            }
+        }
+        shutdown
+    }
+
+    /// Tells readers waiting on the streams in `stored` (a bit per stream) that they got messages.
+    fn wake(&self, stored: u8) {
+        if stored == 0 {
+            return;
+        }
+        self.stored.send_modify(|generations| {
+            for (index, generation) in generations.iter_mut().enumerate() {
+                if stored & (1 << index) != 0 {
+                    *generation = generation.wrapping_add(1);
+                }
+            }
+        });
+    }
+
+    /// Redelivers or dead-letters expired deliveries of every consumer, and purges old messages.
+    async fn maintain(&mut self, purge: bool) {
+        let retention = self.housekeeping.retention;
+        let mut st = TxState::default();
+        let outcome: sqlx::Result<(usize, u64)> = async {
+            let now = now_ms();
+            let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
+            let expired = consume::expire(&mut tx, &mut st, &retention, None, now).await?;
+            let purged = if purge { publish::purge(&mut tx, &retention, now).await? } else { 0 };
+            st.flush(&mut tx).await?;
+            tx.commit().await?;
+            Ok((expired, purged))
+        }
+        .await;
+        match outcome {
+            Ok((expired, purged)) => {
+                if expired > 0 || purged > 0 {
+                    tracing::debug!(expired, purged, "embedded bus housekeeping");
+                }
+                self.wake(st.stored);
+            }
+            Err(error) => tracing::warn!(error = %error, "embedded bus housekeeping failed"),
+        }
+    }
+}
+
+/// Runs one command; the error is a database failure that dooms the whole group.
+async fn apply(
+    conn: &mut SqliteConnection,
+    st: &mut TxState,
+    retention: &Retention,
+    requeue: &mpsc::WeakUnboundedSender<Command>,
+    command: Command,
+    now: i64,
+) -> (Finish, Option<sqlx::Error>) {
+    fn split<T: Send + 'static>(
+        reply: Reply<T>,
+        result: sqlx::Result<Result<T, BusError>>,
+    ) -> (Finish, Option<sqlx::Error>) {
+        match result {
+            Ok(inner) => (finish(reply, inner), None),
+            Err(error) => (finish(reply, Err(closed())), Some(error)),
+        }
+    }
+    match command {
+        Command::Publish { stream, message, reply } => {
+            let stored = publish::store(
+                conn, st, retention, &stream, &message.subject, &message.id, &message.headers,
+                &message.payload, now,
+            )
+            .await;
+            split(reply, stored.map(Ok))
+        }
+        Command::Subscribe { spec, stream, reply } => split(reply, consume::upsert(conn, &spec, stream).await),
+        Command::Claim { consumer, max, reply } => {
+            if reply.is_closed() {
+                // The subscription stopped waiting: claim nothing rather than strand deliveries.
+                return (Box::new(|_| {}), None);
+            }
+            match consume::claim(conn, st, retention, &consumer, max, now).await {
+                Ok(result) => (claim_finish(reply, result, consumer, requeue.clone()), None),
+                Err(error) => (finish(reply, Err(closed())), Some(error)),
+            }
+        }
+        Command::Settle { target, action, reply } => {
+            let settled = consume::settle(conn, st, retention, &target, action, now).await;
+            match reply {
+                Some(reply) => split(reply, settled.map(Ok)),
+                None => (Box::new(|_| {}), settled.err()),
+            }
+        }
+        Command::Replay { sequence, reply } => split(reply, publish::replay(conn, st, retention, sequence, now).await),
+        Command::Shutdown { .. } => (Box::new(|_| {}), None),
+    }
+}
+
+/// Like [`finish`], but deliveries that nobody received any more (the subscription's `next` was
+/// cancelled meanwhile) are released at once instead of waiting out their ack deadline.
+fn claim_finish(
+    reply: Reply<Claimed>,
+    result: Result<Claimed, BusError>,
+    consumer: ConsumerRef,
+    requeue: mpsc::WeakUnboundedSender<Command>,
+) -> Finish {
+    Box::new(move |failed| {
+        let outcome = match failed {
+            Some(reason) => Err(BusError::Unavailable(reason.to_string())),
+            None => result,
+        };
+        if let Err(Ok(claimed)) = reply.send(outcome)
+            && let Some(queue) = requeue.upgrade()
+        {
+            for claim in claimed.deliveries {
+                let target = Target { consumer: consumer.clone(), id: claim.id, attempt: claim.attempt };
+                let _ = queue.send(Command::Settle { target, action: Settle::Release, reply: None });
+            }
+        }
+    })
+}
+
+/// The answer for a command that was never applied because an earlier one failed.
+fn abandon(command: Command, shutdown: &mut Option<oneshot::Sender<()>>) -> Option<Finish> {
+    Some(match command {
+        Command::Publish { reply, .. } | Command::Replay { reply, .. } => finish(reply, Err(closed())),
+        Command::Subscribe { reply, .. } => finish(reply, Err(closed())),
+        Command::Claim { reply, .. } => finish(reply, Err(closed())),
+        Command::Settle { reply, .. } => finish(reply?, Err(closed())),
+        Command::Shutdown { done } => {
+            *shutdown = Some(done);
+            return None;
+        }
+    })
+}

@@ -1,0 +1,149 @@
+//! What a service crate hands to the binary, and the names of the services (`--target`).
+//!
+//! A service does not own a listener: `butterboard run --target all` serves every service's gRPC
+//! API on one port, the way Loki's modules share one server. Each service's `start` takes a
+//! [`ServiceContext`] and returns its [`ServiceParts`]: gRPC services to mount, an optional HTTP
+//! router for the webhook listener, and background tasks that end when the shutdown token fires.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use crate::auth::Authenticator;
+use crate::bus::EventBus;
+use crate::config::Config;
+use crate::shutdown::Shutdown;
+use crate::store::Store;
+
+/// The five services, in start-up order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ServiceName {
+    Scenario,
+    MeetingOrchestrator,
+    ZoomWebhookIngest,
+    RecordingArchiver,
+    Feedback,
+}
+
+impl ServiceName {
+    pub const ALL: [ServiceName; 5] = [
+        ServiceName::Scenario,
+        ServiceName::MeetingOrchestrator,
+        ServiceName::ZoomWebhookIngest,
+        ServiceName::RecordingArchiver,
+        ServiceName::Feedback,
+    ];
+
+    /// The name used for targets, sources (`butterboard/<name>`) and consumer prefixes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceName::Scenario => "scenario",
+            ServiceName::MeetingOrchestrator => "meeting-orchestrator",
+            ServiceName::ZoomWebhookIngest => "zoom-webhook-ingest",
+            ServiceName::RecordingArchiver => "recording-archiver",
+            ServiceName::Feedback => "feedback",
+        }
+    }
+
+    /// The variable holding this service's database URL in distributed mode.
+    pub fn database_env(self) -> &'static str {
+        match self {
+            ServiceName::Scenario => "SCENARIO_DATABASE_URL",
+            ServiceName::MeetingOrchestrator => "MEETING_ORCHESTRATOR_DATABASE_URL",
+            ServiceName::ZoomWebhookIngest => "ZOOM_WEBHOOK_INGEST_DATABASE_URL",
+            ServiceName::RecordingArchiver => "RECORDING_ARCHIVER_DATABASE_URL",
+            ServiceName::Feedback => "FEEDBACK_DATABASE_URL",
+        }
+    }
+
+    /// The CloudEvents source of its events.
+    pub fn source(self) -> String {
+        format!("butterboard/{}", self.as_str())
+    }
+}
+
+impl fmt::Display for ServiceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An unknown service name; the message lists the valid ones.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown target {0:?}; valid targets: all, scenario, meeting-orchestrator, zoom-webhook-ingest, recording-archiver, feedback")]
+pub struct UnknownTarget(pub String);
+
+impl FromStr for ServiceName {
+    type Err = UnknownTarget;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|n| n.as_str() == s).ok_or_else(|| UnknownTarget(s.to_string()))
+    }
+}
+
+/// Parses `all` or a comma-separated list of services, without duplicates, in start-up order.
+pub fn parse_targets(text: &str) -> Result<Vec<ServiceName>, UnknownTarget> {
+    let mut names = Vec::new();
+    for part in text.split(',').map(str::trim) {
+        if part == "all" {
+            return Ok(ServiceName::ALL.to_vec());
+        }
+        names.push(part.parse::<ServiceName>()?);
+    }
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// Everything a service gets from the binary.
+#[derive(Clone)]
+pub struct ServiceContext {
+    pub name: ServiceName,
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub bus: Arc<dyn EventBus>,
+    pub auth: Authenticator,
+    pub shutdown: Shutdown,
+}
+
+/// A named background task of a service; it returns when shutdown fires, or with the error that
+/// stopped it (which stops the process).
+pub struct Task {
+    pub name: String,
+    pub future: BoxFuture<'static, anyhow::Result<()>>,
+}
+
+impl Task {
+    pub fn new(name: impl Into<String>, future: impl std::future::Future<Output = anyhow::Result<()>> + Send + 'static) -> Self {
+        Self { name: name.into(), future: Box::pin(future) }
+    }
+}
+
+/// What a started service contributes to the process.
+#[derive(Default)]
+pub struct ServiceParts {
+    /// gRPC services to mount on the shared gRPC server.
+    pub grpc: Option<tonic::service::Routes>,
+    /// Routes for the webhook HTTP listener (only `zoom-webhook-ingest` has any).
+    pub webhook: Option<axum::Router>,
+    /// Consumers, relays, schedulers.
+    pub tasks: Vec<Task>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse_from_all_or_a_list() {
+        assert_eq!(parse_targets("all").ok(), Some(ServiceName::ALL.to_vec()));
+        assert_eq!(parse_targets("feedback,scenario").ok(), Some(vec![ServiceName::Scenario, ServiceName::Feedback]));
+    }
+
+    #[test]
+    fn an_unknown_target_lists_the_valid_ones() {
+        let error = parse_targets("scenario,zoom").expect_err("zoom is not a service");
+        assert!(error.to_string().contains("valid targets: all, scenario, meeting-orchestrator"));
+    }
+}

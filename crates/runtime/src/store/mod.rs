@@ -1,0 +1,136 @@
+//! A service's store: sqlx over PostgreSQL (distributed) or SQLite (embedded) through `Any`, with
+//! one SQL text for both wherever the dialects agree (ARCHITECTURE §6).
+//!
+//! [`outbox`] and [`inbox`] are tables every store carries (the runtime's own migrations, applied
+//! before the service's); [`relay`] publishes the outbox to the bus.
+
+pub mod inbox;
+pub mod outbox;
+pub mod relay;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor};
+use tokio::sync::Notify;
+
+/// Which database is behind a store; statements differ only where the dialects do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// The migrations of one service, one directory per backend (`migrations/postgres`,
+/// `migrations/sqlite`), embedded with `sqlx::migrate!`. Service versions start at 100: versions
+/// below are the runtime's (outbox, inbox), which share the `_sqlx_migrations` table.
+pub struct Migrations {
+    pub postgres: Migrator,
+    pub sqlite: Migrator,
+}
+
+static PLATFORM_POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+static PLATFORM_SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// A handle on a service's database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    outbox_written: Arc<Notify>,
+}
+
+impl Store {
+    /// Connects to `url` (`postgres://…` or `sqlite://…`); `max_connections` applies to PostgreSQL.
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            anyhow::bail!("unsupported database URL scheme (expected postgres:// or sqlite://)");
+        };
+        let options: AnyConnectOptions = url.parse()?;
+        let pool_options = match backend {
+            Backend::Postgres => AnyPoolOptions::new().max_connections(max_connections),
+            // One connection: SQLite has a single writer, and a deferred transaction that reads
+            // before writing fails with SQLITE_BUSY instead of waiting when another connection
+            // writes. One connection turns that into queueing inside the pool.
+            Backend::Sqlite => AnyPoolOptions::new().max_connections(1).after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            }),
+        };
+        let pool = pool_options.acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
+        Ok(Store { pool, backend, outbox_written: Arc::new(Notify::new()) })
+    }
+
+    /// Opens (creating if needed) the SQLite file `path`.
+    pub async fn open_sqlite(path: &Path) -> anyhow::Result<Store> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        Self::connect(&format!("sqlite://{}?mode=rwc", path.display()), 1).await
+    }
+
+    /// Applies the runtime's migrations, then the service's.
+    pub async fn migrate(&self, service: &Migrations) -> anyhow::Result<()> {
+        let (platform, own) = match self.backend {
+            Backend::Postgres => (&PLATFORM_POSTGRES, &service.postgres),
+            Backend::Sqlite => (&PLATFORM_SQLITE, &service.sqlite),
+        };
+        for migrator in [platform, own] {
+            // Both sets share one history table, so each must tolerate the other's versions.
+            let mut migrator = Migrator { migrations: migrator.migrations.clone(), ..Migrator::DEFAULT };
+            migrator.set_ignore_missing(true);
+            migrator.run(&self.pool).await?;
+        }
+        Ok(())
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a transaction.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        self.pool.begin().await
+    }
+
+    /// Wakes the outbox relay; call after committing a transaction that wrote outbox rows.
+    pub fn outbox_written(&self) {
+        self.outbox_written.notify_one();
+    }
+
+    pub(crate) fn outbox_signal(&self) -> &Notify {
+        &self.outbox_written
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// True when `error` is a unique-constraint violation (the "already there" of an idempotent write).
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}

@@ -1,0 +1,292 @@
+//! The embedded bus: the conformance suite, plus what only a file-backed bus must show — a kill -9
+//! loses nothing acknowledged, parallel publishers, another process reading the same file,
+//! retention, and cancelled waits that strand nothing.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use butterboard_runtime::bus::embedded::{EmbeddedBus, EmbeddedOptions};
+use butterboard_runtime::bus::{BusError, EventBus};
+use butterboard_runtime::testing::bus::{
+    ACK_WAIT, BusFixture, Names, STEP, consumer_spec, drain, next_delivery, text, within,
+};
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// A fresh bus file per test; reopening closes the bus (flushing its writer) and opens the file
+/// again, as a restarted process would.
+struct Embedded {
+    _dir: TempDir,
+    path: PathBuf,
+    current: Mutex<Arc<EmbeddedBus>>,
+}
+
+impl Embedded {
+    fn current(&self) -> Arc<EmbeddedBus> {
+        self.current.lock().expect("fixture lock").clone()
+    }
+}
+
+async fn embedded() -> Embedded {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("data").join("bus.sqlite");
+    let bus = Arc::new(EmbeddedBus::open(&path).await.expect("open the bus"));
+    Embedded { _dir: dir, path, current: Mutex::new(bus) }
+}
+
+impl BusFixture for Embedded {
+    fn bus(&self) -> Arc<dyn EventBus> {
+        self.current()
+    }
+
+    async fn reopen(&self) -> Arc<dyn EventBus> {
+        self.current().close().await;
+        let bus = Arc::new(EmbeddedBus::open(&self.path).await.expect("reopen the bus"));
+        *self.current.lock().expect("fixture lock") = bus.clone();
+        bus
+    }
+}
+
+butterboard_runtime::bus_conformance_tests!(embedded);
+
+fn quick_options() -> EmbeddedOptions {
+    EmbeddedOptions {
+        poll_interval: Duration::from_millis(50),
+        sweep_interval: Duration::from_millis(100),
+        ..EmbeddedOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn a_publish_acknowledged_before_the_bus_is_dropped_is_there_after_reopening() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let n = Names::new();
+    let subject = n.subject("meeting.ended");
+    let bus = EmbeddedBus::open(dir.path()).await.expect("open a directory");
+    assert!(bus.path().ends_with("bus.sqlite"), "a directory gets bus.sqlite inside it");
+    let ack = bus.publish(n.message(&subject, "kept")).await.expect("publish");
+    drop(bus);
+
+    let bus = EmbeddedBus::open(dir.path()).await.expect("reopen");
+    let mut sub = bus.subscribe(consumer_spec(n.consumer("after"), &[&subject], ACK_WAIT, 3, &[])).await.expect("subscribe");
+    let delivery = next_delivery(&mut sub, "the message published before the drop").await;
+    assert_eq!((text(&delivery.message.payload).as_str(), delivery.message.sequence), ("kept", ack.sequence));
+}
+
+const CHILD_ENV: &str = "BUTTERBOARD_TEST_KILL_CHILD_BUS";
+
+/// Not a test on its own: the body of the child process the kill -9 test starts and kills.
+#[tokio::test]
+async fn the_kill_test_publisher_runs_only_as_a_child() {
+    let Ok(path) = std::env::var(CHILD_ENV) else { return };
+    let bus = EmbeddedBus::open(Path::new(&path)).await.expect("open in the child");
+    let n = Names::new();
+    let subject = n.subject("killed");
+    for i in 0..u32::MAX {
+        let ack = bus.publish(n.message(&subject, &i.to_string())).await.expect("publish in the child");
+        // Printed only after the ack: every line is a promise the parent will check.
+        println!("acked {i} {}", ack.sequence);
+    }
+}
+
+#[tokio::test]
+async fn publishes_acknowledged_before_a_kill_9_survive_the_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bus.sqlite");
+    let mut child = tokio::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", "the_kill_test_publisher_runs_only_as_a_child", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, &path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the child");
+    let mut lines = BufReader::new(child.stdout.take().expect("child stdout")).lines();
+    let mut acked = BTreeSet::new();
+    let read = async {
+        while acked.len() < 500 {
+            let line = lines.next_line().await.expect("read the child").expect("the child stopped early");
+            if let Some(rest) = line.strip_prefix("acked ") {
+                acked.insert(rest.split(' ').next().unwrap_or_default().to_string());
+            }
+        }
+    };
+    within("500 acknowledged publishes in the child", Duration::from_secs(60), read).await;
+    child.start_kill().expect("kill -9 the child");
+    // Acks printed between the last line read and the kill are promises too.
+    while let Ok(Some(line)) = lines.next_line().await {
+        if let Some(rest) = line.strip_prefix("acked ") {
+            acked.insert(rest.split(' ').next().unwrap_or_default().to_string());
+        }
+    }
+    child.wait().await.expect("reap the child");
+
+    let bus = EmbeddedBus::open(&path).await.expect("open after the kill");
+    let mut sub = bus.subscribe(consumer_spec("after-kill".into(), &["onboarding.>"], ACK_WAIT * 10, 3, &[])).await.expect("subscribe");
+    let stored: BTreeSet<String> = drain(&mut sub, Duration::from_millis(700)).await.into_iter().map(|(_, p, _)| p).collect();
+    let lost: Vec<&String> = acked.difference(&stored).collect();
+    assert!(lost.is_empty(), "{} of {} acknowledged messages lost: {lost:?}", lost.len(), acked.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_publishers_each_get_a_distinct_sequence_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bus: Arc<dyn EventBus> = Arc::new(EmbeddedBus::open(dir.path()).await.expect("open"));
+    let n = Names::new();
+    let mut publishers = Vec::new();
+    for p in 0..8 {
+        let (bus, n) = (bus.clone(), n.clone());
+        publishers.push(tokio::spawn(async move {
+            let mut sequences = Vec::new();
+            for i in 0..150 {
+                let subject = n.subject(&format!("p{p}"));
+                let ack = bus.publish(n.message(&subject, &format!("{p}-{i}"))).await.expect("publish");
+                sequences.push(ack.sequence);
+            }
+            sequences
+        }));
+    }
+    let mut sequences = BTreeSet::new();
+    for publisher in publishers {
+        let own = within("a publisher", STEP * 3, publisher).await.expect("publisher task");
+        assert!(own.windows(2).all(|w| w[0] < w[1]), "one publisher's sequences increase");
+        sequences.extend(own);
+    }
+    assert_eq!(sequences.len(), 1200, "every publish got its own sequence");
+
+    let filter = n.subject(">");
+    let mut sub = bus.subscribe(consumer_spec(n.consumer("all"), &[&filter], STEP, 3, &[])).await.expect("subscribe");
+    let got = drain(&mut sub, Duration::from_millis(700)).await;
+    assert_eq!(got.len(), 1200, "every message delivered once");
+}
+
+#[tokio::test]
+async fn another_process_on_the_same_file_can_tail_and_list_dead_letters() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let owner = EmbeddedBus::open_with(dir.path(), quick_options()).await.expect("open the owner");
+    // A second, independent opening: its writer never sees the owner's commits, so only polling
+    // the file can show them, as for `butterboard events tail` beside a running instance.
+    let cli = EmbeddedBus::open_with(dir.path(), quick_options()).await.expect("open the second");
+    let n = Names::new();
+    let mut tail = cli.tail(&n.subject(">")).await.expect("tail");
+    let subject = n.subject("meeting.started");
+    owner.publish(n.message(&subject, "from the owner")).await.expect("publish");
+    let seen = within("the tail in the other process", STEP, tail.next()).await.expect("tail").expect("open");
+    assert_eq!((seen.subject.as_str(), text(&seen.payload).as_str()), (subject.as_str(), "from the owner"));
+
+    let mut sub = owner.subscribe(consumer_spec(n.consumer("dl"), &[&subject], ACK_WAIT, 3, &[])).await.expect("subscribe");
+    next_delivery(&mut sub, "the message").await.dead_letter("bad").await.expect("dead-letter");
+    let letters = cli.dead_letters(100).await.expect("list from the other process");
+    assert_eq!(letters.iter().map(|l| l.subject.as_str()).collect::<Vec<_>>(), [format!("dlq.{subject}")]);
+}
+
+#[tokio::test]
+async fn messages_older_than_the_stream_age_are_purged_and_their_ids_forgotten() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = EmbeddedOptions {
+        max_age: Some(Duration::from_millis(300)),
+        purge_interval: Duration::from_millis(100),
+        ..quick_options()
+    };
+    let bus = EmbeddedBus::open_with(dir.path(), options).await.expect("open");
+    let n = Names::new();
+    let subject = n.subject("old");
+    let old = n.message(&subject, "old");
+    let first = bus.publish(old.clone()).await.expect("publish");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+
+    let mut sub = bus.subscribe(consumer_spec(n.consumer("late"), &[&subject], ACK_WAIT, 3, &[])).await.expect("subscribe");
+    let again = bus.publish(old).await.expect("publish the same id after the window");
+    assert!(!again.duplicate && again.sequence > first.sequence, "the id was forgotten with the message");
+    let got = drain(&mut sub, Duration::from_millis(500)).await;
+    assert_eq!(got.len(), 1, "only the fresh copy is left: {got:?}");
+}
+
+#[tokio::test]
+async fn cancelled_waits_strand_no_delivery() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bus = EmbeddedBus::open_with(dir.path(), quick_options()).await.expect("open");
+    let n = Names::new();
+    let subject = n.subject("cancel");
+    // A long ack wait: a stranded claim would only come back after a minute.
+    let mut sub = bus.subscribe(consumer_spec(n.consumer("c"), &[&subject], Duration::from_secs(60), 3, &[])).await.expect("subscribe");
+    let mut handed_out = BTreeSet::new();
+    for i in 0..50 {
+        bus.publish(n.message(&subject, &i.to_string())).await.expect("publish");
+        // Gives up on `next` at arbitrary points, racing the claims.
+        if let Ok(Ok(Some(delivery))) = tokio::time::timeout(Duration::from_micros(40 * i), sub.next()).await {
+            handed_out.insert(text(&delivery.message.payload));
+        }
+    }
+    drop(sub);
+    let mut sub = bus.subscribe(consumer_spec(n.consumer("c"), &[&subject], Duration::from_secs(60), 3, &[])).await.expect("subscribe again");
+    let got = drain(&mut sub, Duration::from_millis(700)).await;
+    let back: BTreeSet<String> = got.into_iter().map(|(_, p, _)| p).collect();
+    // What a finished `next` handed out was dropped unsettled and waits out the ack wait; all the
+    // rest — claimed by a cancelled `next`, left in the buffer, or never claimed — is back at once.
+    assert!(handed_out.len() < 50, "the race never cancelled a claim; nothing was tested");
+    assert_eq!(back.len(), 50 - handed_out.len(), "handed out {handed_out:?}, back {back:?}");
+    assert!(back.is_disjoint(&handed_out));
+}
+
+#[tokio::test]
+async fn a_closed_bus_refuses_work_instead_of_pretending() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bus = EmbeddedBus::open(dir.path()).await.expect("open");
+    let n = Names::new();
+    bus.close().await;
+    match bus.publish(n.message(&n.subject("late"), "x")).await {
+        Err(BusError::Unavailable(_)) => {}
+        other => panic!("a publish after close must fail, got {other:?}"),
+    }
+    assert!(bus.ping().await.is_err());
+}
+
+/// A measurement: run with `cargo test -p butterboard-runtime --test bus_embedded -- --ignored
+/// --nocapture throughput`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check"]
+async fn throughput_of_publish_consume_and_ack() {
+    const TOTAL: usize = 20_000;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bus: Arc<dyn EventBus> = Arc::new(EmbeddedBus::open(dir.path()).await.expect("open"));
+    let n = Names::new();
+    let subject = n.subject("load");
+    let spec = consumer_spec(n.consumer("load"), &[&subject], Duration::from_secs(60), 3, &[]);
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for p in 0..4 {
+        let (bus, n, subject) = (bus.clone(), n.clone(), subject.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in 0..TOTAL / 4 {
+                bus.publish(n.message(&subject, &format!("{p}-{i}"))).await.expect("publish");
+            }
+            0
+        }));
+    }
+    let consumed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    for _ in 0..2 {
+        let (bus, spec, consumed) = (bus.clone(), spec.clone(), consumed.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut sub = bus.subscribe(spec).await.expect("subscribe");
+            while consumed.load(std::sync::atomic::Ordering::SeqCst) < TOTAL {
+                let Ok(Ok(Some(delivery))) = tokio::time::timeout(Duration::from_millis(500), sub.next()).await else {
+                    continue;
+                };
+                delivery.ack().await.expect("ack");
+                consumed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            0
+        }));
+    }
+    for task in tasks {
+        within("the load", Duration::from_secs(300), task).await.expect("task");
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "{TOTAL} messages published (4 publishers), consumed and acked (2 subscribers) in {elapsed:?}: {:.0}/s",
+        TOTAL as f64 / elapsed.as_secs_f64()
+    );
+}

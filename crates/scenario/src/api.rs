@@ -1,0 +1,15 @@
+//! `butterboard.scenario.v1.ScenarioService`.
+
+use butterboard_proto::scenario::v1::{scenario_service_server::ScenarioService, WhoAmIRequest, WhoAmIResponse};
+use butterboard_runtime::auth::caller;
+use tonic::{Request, Response, Status};
+
+pub struct Api;
+
+#[tonic::async_trait]
+impl ScenarioService for Api {
+    async fn who_am_i(&self, request: Request<WhoAmIRequest>) -> Result<Response<WhoAmIResponse>, Status> {
+        let caller = caller(&request)?;
+        Ok(Response::new(WhoAmIResponse { subject: caller.subject.clone(), roles: caller.roles.iter().map(|r| r.to_string()).collect() }))
+    }
+}

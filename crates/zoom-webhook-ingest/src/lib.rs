@@ -1,0 +1,22 @@
+//! The `zoom-webhook-ingest` service (ARCHITECTURE §2). It owns every verified Zoom delivery, raw, with its dedupe key, and its outbox.
+//!
+//! [`start`] is its one entry point: it takes a [`ServiceContext`] (store, bus, auth, shutdown)
+//! and returns the gRPC API and background tasks the binary runs; [`migrations`] are its store's
+//! schema, one directory per backend. [`api`] serves `butterboard.ingest.v1.IngestAdminService`.
+
+mod api;
+
+use butterboard_runtime::service::{ServiceContext, ServiceParts};
+use butterboard_runtime::store::Migrations;
+use butterboard_proto::ingest::v1::ingest_admin_service_server::IngestAdminServiceServer;
+
+/// The schema of this service's store.
+pub fn migrations() -> Migrations {
+    Migrations { postgres: sqlx::migrate!("migrations/postgres"), sqlite: sqlx::migrate!("migrations/sqlite") }
+}
+
+/// Builds the service; its parts run until the context's shutdown token fires.
+pub async fn start(ctx: ServiceContext) -> anyhow::Result<ServiceParts> {
+    let server = IngestAdminServiceServer::new(api::Api);
+    Ok(ServiceParts { grpc: Some(tonic::service::Routes::new(ctx.auth.protect(server))), ..ServiceParts::default() })
+}

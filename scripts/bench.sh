@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the benchmarks (the butterboard-bench package) against the same PostgreSQL and NATS
+# JetStream as the tests: scripts/test-env.sh provides them. Arguments go to the bench binary.
+#
+#   scripts/bench.sh [ARGS…]      (what `make bench ARGS="…"` runs)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if ! metadata="$(cargo metadata --no-deps --format-version 1 2>&1)"; then
+    echo "bench: cargo cannot read the workspace:" >&2
+    tail -n 5 <<<"$metadata" >&2
+    exit 1
+fi
+if ! grep -q '"name":"butterboard-bench"' <<<"$metadata"; then
+    echo "bench: the workspace has no butterboard-bench package yet, so there is nothing to measure" >&2
+    exit 1
+fi
+
+. scripts/test-env.sh
+if [[ -n "$TEST_ENV_STARTED" ]]; then
+    # shellcheck disable=SC2086 # a list of words on purpose
+    trap 'bash scripts/test-env.sh stop $TEST_ENV_STARTED' EXIT
+fi
+
+cargo run --release -p butterboard-bench -- "$@"
