@@ -45,7 +45,9 @@ pub async fn run(config: Config, targets: Vec<ServiceName>) -> anyhow::Result<Ex
     let mut readiness = Readiness::default();
     readiness.checks.push(Arc::new(BusCheck(bus.clone())));
 
-    let mut grpc_router = axum::Router::new();
+    // tonic's default routes answer unknown methods with UNIMPLEMENTED; each service's own
+    // routes carry the same fallback, which axum refuses to merge twice.
+    let mut grpc_router = tonic::service::Routes::default().into_axum_router();
     let mut webhook_router: Option<axum::Router> = None;
     for name in targets.iter().copied() {
         let store = infra::open_store(&config, name).await?;
@@ -60,7 +62,7 @@ pub async fn run(config: Config, targets: Vec<ServiceName>) -> anyhow::Result<Ex
         };
         let parts = services::start(ctx).await.with_context(|| format!("{name}: cannot start"))?;
         if let Some(routes) = parts.grpc {
-            grpc_router = grpc_router.merge(routes.into_axum_router());
+            grpc_router = grpc_router.merge(routes.into_axum_router().reset_fallback());
         }
         if let Some(router) = parts.webhook {
             webhook_router = Some(webhook_router.take().unwrap_or_default().merge(router));

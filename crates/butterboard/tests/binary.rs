@@ -157,6 +157,8 @@ fn secrets_in_the_environment_never_reach_the_logs() {
     let embedded = Embedded::new();
     let mut child = embedded
         .command(&["run"])
+        .env("ZOOM_ACCOUNT_ID", "account-1")
+        .env("ZOOM_CLIENT_ID", "client-1")
         .env("ZOOM_CLIENT_SECRET", "zoom-client-secret-value")
         .env("ZOOM_WEBHOOK_SECRET_TOKEN", "zoom-webhook-secret-value")
         .env("AUTH_JWT_HS256_SECRET", "jwt-secret-value-0123456789abcdef")

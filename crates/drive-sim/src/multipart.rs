@@ -15,8 +15,11 @@ fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     haystack[from..].windows(needle.len()).position(|w| w == needle).map(|p| p + from)
 }
 
+/// A part's headers, names lowercased.
+type Headers = Vec<(String, String)>;
+
 /// One part: its headers and its body.
-fn part(body: &[u8]) -> Option<(Vec<(String, String)>, &[u8])> {
+fn part(body: &[u8]) -> Option<(Headers, &[u8])> {
     let body = body.strip_prefix(b"\r\n").unwrap_or(body);
     let split = find(body, b"\r\n\r\n", 0)?;
     let headers = std::str::from_utf8(&body[..split])

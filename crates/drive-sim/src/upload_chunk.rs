@@ -74,10 +74,10 @@ fn parse_range(headers: &HeaderMap) -> ApiResult<Range> {
 /// `308 Resume Incomplete`, with `Range` only when something is stored.
 fn resume_incomplete(upload_id: &str, offset: u64) -> Response {
     let mut response = (StatusCode::PERMANENT_REDIRECT, [("x-guploader-uploadid", upload_id.to_owned())]).into_response();
-    if offset > 0 {
-        if let Ok(value) = format!("bytes=0-{}", offset - 1).parse() {
-            response.headers_mut().insert(header::RANGE, value);
-        }
+    if offset > 0
+        && let Ok(value) = format!("bytes=0-{}", offset - 1).parse()
+    {
+        response.headers_mut().insert(header::RANGE, value);
     }
     response
 }
@@ -147,7 +147,7 @@ async fn handle(
     }
     let skip = s.offset - start;
     let wanted = len.saturating_sub(skip);
-    let accept = wanted;
+    let accept = fault.accept_bytes.map_or(wanted, |a| a.min(wanted));
     let outcome = receive(state, &mut s, body, len, skip, accept, fault.drop_after).await?;
     if outcome.dropped {
         if let Some(conn) = conn {
@@ -252,7 +252,7 @@ async fn receive(
         0
     } else if (broken || outcome.dropped) && !complete {
         // Google keeps no partial 256 KiB block of an interrupted chunk (worse case).
-        stored
+        stored / GRANULE * GRANULE
     } else {
         stored
     };

@@ -79,7 +79,10 @@ impl GrpcServer {
         tokio::select! {
             result = server => result.context("grpc server failed")?,
             () = async { shutdown.wait().await; tokio::time::sleep(grace).await } => {
-                tracing::warn!(grace_ms = grace.as_millis(), "grpc calls still open after the grace period, closing them");
+                tracing::warn!(
+                    grace_ms = grace.as_millis(),
+                    "grpc calls still open after the grace period, closing them"
+                );
             }
         }
         tracing::info!(%address, "grpc server stopped");
@@ -89,7 +92,12 @@ impl GrpcServer {
 
 /// Serves `routes` (already protected) plus health and reflection on `listener` until `shutdown`.
 /// Use [`GrpcServer`] to set per-service health.
-pub async fn serve(listener: TcpListener, routes: Routes, auth: Authenticator, shutdown: Shutdown) -> anyhow::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    routes: Routes,
+    auth: Authenticator,
+    shutdown: Shutdown,
+) -> anyhow::Result<()> {
     tracing::debug!(issuer = auth.issuer(), audience = auth.audience(), "grpc calls need a bearer token");
     GrpcServer::new(routes).serve(listener, shutdown).await
 }
@@ -114,7 +122,14 @@ fn request_span<B>(request: &http::Request<B>) -> Span {
     let path = request.uri().path().trim_start_matches('/');
     let (service, method) = path.split_once('/').unwrap_or((path, ""));
     let span = if service.starts_with("grpc.") {
-        tracing::debug_span!("grpc", otel.name = %path, otel.kind = "server", rpc.system = "grpc", rpc.service = %service, rpc.method = %method)
+        tracing::debug_span!(
+            "grpc",
+            otel.name = %path,
+            otel.kind = "server",
+            rpc.system = "grpc",
+            rpc.service = %service,
+            rpc.method = %method,
+        )
     } else {
         tracing::info_span!(
             "grpc",

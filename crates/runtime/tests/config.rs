@@ -56,7 +56,11 @@ fn the_environment_overrides_the_file_which_overrides_the_defaults() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = write_file(
         dir.path(),
-        "butterboard_grpc_addr = \"127.0.0.1:6000\"\nbutterboard_admin_addr = \"127.0.0.1:6001\"\nauth_jwt_issuer = \"from-file\"\n",
+        concat!(
+            "butterboard_grpc_addr = \"127.0.0.1:6000\"\n",
+            "butterboard_admin_addr = \"127.0.0.1:6001\"\n",
+            "auth_jwt_issuer = \"from-file\"\n",
+        ),
     );
     let config = Config::load_from(Some(&file), env(&[("BUTTERBOARD_GRPC_ADDR", "127.0.0.1:7000")])).expect("valid");
     assert_eq!(config.listen.grpc.to_string(), "127.0.0.1:7000");
@@ -123,8 +127,8 @@ fn rs256_needs_a_public_key_file() {
         error(&[("AUTH_JWT_ALGORITHM", "RS256")]),
         "AUTH_JWT_RS256_PUBLIC_KEY_FILE is required when AUTH_JWT_ALGORITHM is RS256"
     );
-    let config = load(&[("AUTH_JWT_ALGORITHM", "rs256"), ("AUTH_JWT_RS256_PUBLIC_KEY_FILE", "/keys/jwt.pub")])
-        .expect("valid");
+    let config =
+        load(&[("AUTH_JWT_ALGORITHM", "rs256"), ("AUTH_JWT_RS256_PUBLIC_KEY_FILE", "/keys/jwt.pub")]).expect("valid");
     assert_eq!(config.auth.algorithm, JwtAlgorithm::Rs256);
 }
 
@@ -151,8 +155,9 @@ fn drive_credentials_need_a_root_folder() {
 
 #[test]
 fn base_urls_are_normalised_for_appending_paths() {
-    let config = load(&[("ZOOM_API_BASE_URL", "http://127.0.0.1:9000/v2/"), ("DRIVE_API_BASE_URL", "http://127.0.0.1:9001")])
-        .expect("valid");
+    let config =
+        load(&[("ZOOM_API_BASE_URL", "http://127.0.0.1:9000/v2/"), ("DRIVE_API_BASE_URL", "http://127.0.0.1:9001")])
+            .expect("valid");
     assert_eq!(config.zoom.api_base_url, "http://127.0.0.1:9000/v2");
     assert_eq!(config.drive.api_base_url, "http://127.0.0.1:9001/");
     assert!(error(&[("ZOOM_OAUTH_URL", "not a url")]).starts_with("ZOOM_OAUTH_URL: invalid http(s) URL"));

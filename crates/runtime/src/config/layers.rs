@@ -115,7 +115,8 @@ mod tests {
 
     #[test]
     fn unrelated_environment_variables_are_ignored() {
-        let layer = env_layer([("HOME".to_string(), "/root".to_string()), ("NATS_URL".to_string(), "nats://n".to_string())]);
+        let layer =
+            env_layer([("HOME".to_string(), "/root".to_string()), ("NATS_URL".to_string(), "nats://n".to_string())]);
         assert_eq!(layer.keys().collect::<Vec<_>>(), ["nats_url"]);
     }
 }

@@ -256,11 +256,7 @@ impl Config {
             databases: BTreeMap::new(),
             data_dir: PathBuf::from(defaults::DATA_DIR),
             bus_namespace: None,
-            listen: Listen {
-                webhook: defaults::WEBHOOK_ADDR,
-                grpc: defaults::GRPC_ADDR,
-                admin: defaults::ADMIN_ADDR,
-            },
+            listen: Listen { webhook: defaults::WEBHOOK_ADDR, grpc: defaults::GRPC_ADDR, admin: defaults::ADMIN_ADDR },
             zoom: ZoomConfig {
                 account_id: None,
                 client_id: None,
@@ -296,10 +292,9 @@ impl Config {
     pub fn database_url(&self, service: ServiceName) -> Result<&Secret, ConfigError> {
         match (self.mode(), self.databases.get(&service)) {
             (Mode::Distributed, Some(url)) => Ok(url),
-            (Mode::Distributed, None) => Err(ConfigError::missing(
-                service.database_env(),
-                format!("to run {service} in distributed mode"),
-            )),
+            (Mode::Distributed, None) => {
+                Err(ConfigError::missing(service.database_env(), format!("to run {service} in distributed mode")))
+            }
             (Mode::Embedded, _) => Err(ConfigError::invalid(
                 service.database_env(),
                 "not used in embedded mode, where each service keeps SQLite in BUTTERBOARD_DATA_DIR",

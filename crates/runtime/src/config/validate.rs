@@ -57,9 +57,9 @@ fn socket_addr(values: &Values, variable: &str) -> Result<SocketAddr, ConfigErro
 /// `nats://` or `tls://`, possibly several servers separated by commas (as async-nats accepts).
 fn nats_url(text: &str) -> Result<String, ConfigError> {
     for server in text.split(',').map(str::trim) {
-        let uri: http::Uri = server.parse().map_err(|_| {
-            ConfigError::invalid(vars::NATS_URL, format!("invalid URL {:?}", redact_userinfo(server)))
-        })?;
+        let uri: http::Uri = server
+            .parse()
+            .map_err(|_| ConfigError::invalid(vars::NATS_URL, format!("invalid URL {:?}", redact_userinfo(server))))?;
         if !matches!(uri.scheme_str(), Some("nats" | "tls")) || uri.host().is_none() {
             return Err(ConfigError::invalid(
                 vars::NATS_URL,

@@ -1,11 +1,12 @@
 //! Logs, traces and metrics for one process.
 //!
 //! [`init`] installs, once per process:
-//! - a `tracing` subscriber filtered by `RUST_LOG` (default `info`), writing to stderr: readable
-//!   text on a terminal, one JSON object per line otherwise (containers, CI);
-//! - an OpenTelemetry tracer provider bridged from `tracing` spans. It always runs, so trace
-//!   context propagates through NATS headers and gRPC metadata even without a collector; spans
-//!   are exported over OTLP/gRPC only when an endpoint is configured;
+//! - a `tracing` subscriber whose log output is filtered by `RUST_LOG` (default `info`), written
+//!   to stderr: readable text on a terminal, one JSON object per line otherwise (containers, CI);
+//! - an OpenTelemetry tracer provider fed by `tracing` spans at `info` and above, whatever
+//!   `RUST_LOG` says. It always runs, so trace context propagates through NATS headers and gRPC
+//!   metadata even without a collector; spans are exported over OTLP/gRPC only when an endpoint
+//!   is configured;
 //! - an OpenTelemetry meter provider read by `/metrics` ([`prometheus_text`]) and, with an
 //!   endpoint, exported periodically over OTLP;
 //! - the W3C trace-context propagator as the global propagator.
@@ -32,6 +33,7 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::Layer as _;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
@@ -175,6 +177,9 @@ fn meter_provider(
 }
 
 /// Returns false when a global subscriber already existed (a second `init`, or a test's own).
+///
+/// `RUST_LOG` filters the log output only; traces always take `info` spans and above, so turning
+/// logs down does not cut traces apart (and debug spans, such as health probes, stay out).
 fn install_subscriber(tracer: &SdkTracerProvider) -> bool {
     // An invalid RUST_LOG falls back to `info` instead of stopping the service over a log setting.
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
@@ -189,6 +194,6 @@ fn install_subscriber(tracer: &SdkTracerProvider) -> bool {
             .with_writer(std::io::stderr)
             .boxed()
     };
-    let otel = tracing_opentelemetry::layer().with_tracer(tracer.tracer(SCOPE));
-    tracing_subscriber::registry().with(filter).with(output).with(otel).try_init().is_ok()
+    let otel = tracing_opentelemetry::layer().with_tracer(tracer.tracer(SCOPE)).with_filter(LevelFilter::INFO);
+    tracing_subscriber::registry().with(output.with_filter(filter)).with(otel).try_init().is_ok()
 }

@@ -145,8 +145,11 @@ fn add<T: Number>(families: &mut BTreeMap<String, Family>, metric: &Metric, data
             return;
         }
     };
-    let family =
-        families.entry(name.clone()).or_insert_with(|| Family { kind, help: metric.description().to_string(), lines: Vec::new() });
+    let family = families.entry(name.clone()).or_insert_with(|| Family {
+        kind,
+        help: metric.description().to_string(),
+        lines: Vec::new(),
+    });
     if family.kind != kind {
         tracing::debug!(metric = %name, "two metrics of different kinds map to one prometheus name, keeping the first");
         return;
@@ -183,7 +186,9 @@ fn sanitize(name: &str) -> String {
 
 fn sample<'a>(name: &str, attributes: impl Iterator<Item = &'a KeyValue>, le: Option<&str>, value: f64) -> String {
     let mut labels: Vec<String> = attributes
-        .map(|kv| format!("{}=\"{}\"", sanitize(kv.key.as_str()).replace(':', "_"), escape(&kv.value.to_string(), true)))
+        .map(|kv| {
+            format!("{}=\"{}\"", sanitize(kv.key.as_str()).replace(':', "_"), escape(&kv.value.to_string(), true))
+        })
         .collect();
     if let Some(le) = le {
         labels.push(format!("le=\"{le}\""));

@@ -163,7 +163,8 @@ mod tests {
     #[test]
     fn headers_are_read_whatever_their_case() {
         let mut headers = Headers::new();
-        headers.insert("TraceParent".to_string(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_string());
+        headers
+            .insert("TraceParent".to_string(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_string());
         assert!(extract(&headers).span().span_context().is_valid());
     }
 

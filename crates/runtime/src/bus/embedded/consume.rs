@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::Row;
-use sqlx::sqlite::SqliteConnection;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
 use super::millis;
 use super::publish::{Retention, TxState, dead_letter, message_from_row};
@@ -32,6 +32,8 @@ pub(super) struct ConsumerRef {
     pub filters: Arc<[String]>,
     pub ack_wait_ms: i64,
     pub max_deliver: u32,
+    /// The backoff in milliseconds; empty means none.
+    pub backoff_ms: Arc<[i64]>,
 }
 
 /// One message claimed for a subscription; `deadline` is when it is due back unless settled.
@@ -113,6 +115,9 @@ pub(super) async fn upsert(
 }
 
 /// Claims up to `max` deliveries: first redeliveries that are due, then new matching messages.
+///
+/// In-flight rows past their deadline are expired here as well (the sweep does the same for
+/// consumers nobody is reading), so one query serves both and a claim costs few statements.
 pub(super) async fn claim(
     conn: &mut SqliteConnection,
     st: &mut TxState,
@@ -120,21 +125,14 @@ pub(super) async fn claim(
     consumer: &ConsumerRef,
     max: usize,
     now: i64,
-) -> sqlx::Result<Result<Claimed, BusError>> {
-    let cursor = sqlx::query("SELECT cursor FROM consumers WHERE name = ?")
-        .bind(&*consumer.name)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(cursor) = cursor.map(|row| row.get::<i64, _>(0)) else {
-        return Ok(Err(BusError::InvalidConsumer(format!("consumer {} does not exist", consumer.name))));
-    };
-    expire(conn, st, retention, Some(&consumer.name), now).await?;
+) -> sqlx::Result<Claimed> {
     let deadline = now + consumer.ack_wait_ms;
     let mut claimed = Claimed::default();
     let due = sqlx::query(
-        "SELECT p.message, p.attempts, m.seq, m.subject, m.headers, m.payload \
+        "SELECT p.message, p.attempts, p.inflight, p.visible_at, p.last_error, \
+         m.stream, m.seq, m.subject, m.headers, m.payload \
          FROM pending p JOIN messages m ON m.id = p.message \
-         WHERE p.consumer = ? AND p.inflight = 0 AND p.visible_at <= ? ORDER BY p.message LIMIT ?",
+         WHERE p.consumer = ? AND p.visible_at <= ? ORDER BY p.message LIMIT ?",
     )
     .bind(&*consumer.name)
     .bind(now)
@@ -142,52 +140,67 @@ pub(super) async fn claim(
     .fetch_all(&mut *conn)
     .await?;
     for row in &due {
-        let id: i64 = row.get("message");
-        let attempt = row.get::<i64, _>("attempts") as u32 + 1;
+        let expired = Expired {
+            consumer: &consumer.name,
+            id: row.get("message"),
+            attempts: row.get("attempts"),
+            deadline: row.get("visible_at"),
+            max_deliver: i64::from(consumer.max_deliver),
+            backoff_ms: &consumer.backoff_ms,
+        };
+        if row.get::<i64, _>("inflight") == 1 && !expired.settle(conn, st, retention, row, now).await? {
+            continue;
+        }
+        let attempt = expired.attempts as u32 + 1;
         sqlx::query(
             "UPDATE pending SET attempts = ?, inflight = 1, visible_at = ? WHERE consumer = ? AND message = ?",
         )
         .bind(i64::from(attempt))
         .bind(deadline)
         .bind(&*consumer.name)
-        .bind(id)
+        .bind(expired.id)
         .execute(&mut *conn)
         .await?;
-        claimed.deliveries.push(Claim { id, attempt, deadline, message: message_from_row(row)? });
+        claimed.deliveries.push(Claim { id: expired.id, attempt, deadline, message: message_from_row(row)? });
     }
-    claim_new(conn, consumer, cursor, max, deadline, &mut claimed).await?;
-    claimed.next_due = sqlx::query("SELECT MIN(visible_at) FROM pending WHERE consumer = ?")
-        .bind(&*consumer.name)
-        .fetch_one(&mut *conn)
-        .await?
-        .get(0);
-    Ok(Ok(claimed))
+    claim_new(conn, consumer, max, deadline, &mut claimed).await?;
+    if claimed.deliveries.is_empty() {
+        claimed.next_due = sqlx::query("SELECT MIN(visible_at) FROM pending WHERE consumer = ?")
+            .bind(&*consumer.name)
+            .fetch_one(&mut *conn)
+            .await?
+            .get(0);
+    }
+    Ok(claimed)
 }
 
 /// Walks the stream past the consumer's cursor, claiming what matches its filters.
 async fn claim_new(
     conn: &mut SqliteConnection,
     consumer: &ConsumerRef,
-    mut cursor: i64,
     max: usize,
     deadline: i64,
     claimed: &mut Claimed,
 ) -> sqlx::Result<()> {
-    let start = cursor;
+    // The first page reads the cursor in the same statement; later pages follow the last row.
+    let mut cursor: Option<i64> = None;
     let mut scanned = 0;
     'pages: while claimed.deliveries.len() < max {
         let rows = sqlx::query(
             "SELECT id, seq, subject, headers, payload FROM messages \
-             WHERE stream = ? AND id > ? ORDER BY id LIMIT ?",
+             WHERE stream = ? AND id > COALESCE(?, (SELECT cursor FROM consumers WHERE name = ?)) \
+             ORDER BY id LIMIT ?",
         )
         .bind(consumer.stream)
         .bind(cursor)
+        .bind(&*consumer.name)
         .bind(PAGE)
         .fetch_all(&mut *conn)
         .await?;
         let last_page = (rows.len() as i64) < PAGE;
         for row in &rows {
-            cursor = row.get("id");
+            let id: i64 = row.get("id");
+            cursor = Some(id);
             scanned += 1;
             let subject: &str = row.get("subject");
             if consumer.filters.iter().any(|f| subject_matches(f, subject)) {
@@ -196,11 +209,11 @@ async fn claim_new(
                      VALUES (?, ?, 1, 1, ?)",
                 )
                 .bind(&*consumer.name)
-                .bind(cursor)
+                .bind(id)
                 .bind(deadline)
                 .execute(&mut *conn)
                 .await?;
-                claimed.deliveries.push(Claim { id: cursor, attempt: 1, deadline, message: message_from_row(row)? });
+                claimed.deliveries.push(Claim { id, attempt: 1, deadline, message: message_from_row(row)? });
                 if claimed.deliveries.len() >= max {
                     claimed.more = true;
                     break 'pages;
@@ -215,7 +228,7 @@ async fn claim_new(
             break;
         }
     }
-    if cursor != start {
+    if let Some(cursor) = cursor {
         sqlx::query("UPDATE consumers SET cursor = ? WHERE name = ?")
             .bind(cursor)
             .bind(&*consumer.name)
@@ -225,46 +238,85 @@ async fn claim_new(
     Ok(())
 }
 
-/// Turns in-flight deliveries past their deadline into waiting ones (after the consumer's backoff)
-/// or, once `max_deliver` attempts are spent, into dead letters. `consumer: None` sweeps them all.
-pub(super) async fn expire(
+/// An in-flight delivery whose ack deadline passed.
+struct Expired<'a> {
+    consumer: &'a str,
+    id: i64,
+    attempts: i64,
+    deadline: i64,
+    max_deliver: i64,
+    backoff_ms: &'a [i64],
+}
+
+impl Expired<'_> {
+    /// Dead-letters it once `max_deliver` attempts are spent, or schedules the redelivery after
+    /// the backoff. `true` when it may be redelivered right now. `row` holds the message columns.
+    async fn settle(
+        &self,
+        conn: &mut SqliteConnection,
+        st: &mut TxState,
+        retention: &Retention,
+        row: &SqliteRow,
+        now: i64,
+    ) -> sqlx::Result<bool> {
+        if self.attempts >= self.max_deliver {
+            let error: Option<String> = row.get("last_error");
+            let message = message_from_row(row)?;
+            let stream: &str = row.get("stream");
+            let error = error.as_deref().unwrap_or(NO_ACK_ERROR);
+            dead_letter(conn, st, retention, self.consumer, stream, &message, error, now).await?;
+            delete(conn, self.consumer, self.id).await?;
+            return Ok(false);
+        }
+        // No backoff configured: redeliver as soon as the ack wait ran out, as JetStream does.
+        let index = (self.attempts.max(1) - 1) as usize;
+        let delay = self.backoff_ms.get(index).or(self.backoff_ms.last()).copied().unwrap_or(0);
+        let visible_at = self.deadline + delay;
+        if visible_at <= now {
+            return Ok(true);
+        }
+        sqlx::query("UPDATE pending SET inflight = 0, visible_at = ? WHERE consumer = ? AND message = ?")
+            .bind(visible_at)
+            .bind(self.consumer)
+            .bind(self.id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(false)
+    }
+}
+
+/// Expires the overdue deliveries of every consumer, whether or not anyone is reading it: a
+/// process that died during the last attempt still gets its message dead-lettered.
+pub(super) async fn sweep(
     conn: &mut SqliteConnection,
     st: &mut TxState,
     retention: &Retention,
-    consumer: Option<&str>,
     now: i64,
 ) -> sqlx::Result<usize> {
     let rows = sqlx::query(
         "SELECT p.consumer, p.message, p.attempts, p.visible_at, p.last_error, c.max_deliver, \
          c.backoff_ms, m.stream, m.seq, m.subject, m.headers, m.payload \
          FROM pending p JOIN consumers c ON c.name = p.consumer JOIN messages m ON m.id = p.message \
-         WHERE p.inflight = 1 AND p.visible_at <= ?1 AND (?2 IS NULL OR p.consumer = ?2) LIMIT 512",
+         WHERE p.inflight = 1 AND p.visible_at <= ? LIMIT 512",
     )
     .bind(now)
-    .bind(consumer)
     .fetch_all(&mut *conn)
     .await?;
     for row in &rows {
-        let name: &str = row.get("consumer");
-        let id: i64 = row.get("message");
-        let attempts: i64 = row.get("attempts");
-        if attempts >= row.get::<i64, _>("max_deliver") {
-            let error: Option<String> = row.get("last_error");
-            let message = message_from_row(row)?;
-            let stream: &str = row.get("stream");
-            let error = error.as_deref().unwrap_or(NO_ACK_ERROR);
-            dead_letter(conn, st, retention, name, stream, &message, error, now).await?;
-            delete(conn, name, id).await?;
-        } else {
-            let backoff: Vec<i64> = serde_json::from_str(row.get("backoff_ms")).unwrap_or_default();
-            // No backoff configured: redeliver as soon as the ack wait ran out, as JetStream does.
-            let index = (attempts.max(1) - 1) as usize;
-            let delay = backoff.get(index).or(backoff.last()).copied().unwrap_or(0);
-            let visible_at = row.get::<i64, _>("visible_at") + delay;
-            sqlx::query("UPDATE pending SET inflight = 0, visible_at = ? WHERE consumer = ? AND message = ?")
-                .bind(visible_at)
-                .bind(name)
-                .bind(id)
+        let backoff_ms: Vec<i64> = serde_json::from_str(row.get("backoff_ms")).unwrap_or_default();
+        let expired = Expired {
+            consumer: row.get("consumer"),
+            id: row.get("message"),
+            attempts: row.get("attempts"),
+            deadline: row.get("visible_at"),
+            max_deliver: row.get("max_deliver"),
+            backoff_ms: &backoff_ms,
+        };
+        if expired.settle(conn, st, retention, row, now).await? {
+            // Due now: waiting, so the next claim delivers it.
+            sqlx::query("UPDATE pending SET inflight = 0 WHERE consumer = ? AND message = ?")
+                .bind(expired.consumer)
+                .bind(expired.id)
                 .execute(&mut *conn)
                 .await?;
         }

@@ -161,6 +161,7 @@ impl EventBus for EmbeddedBus {
             filters: spec.filters.clone().into(),
             ack_wait_ms: millis(spec.ack_wait),
             max_deliver: spec.max_deliver,
+            backoff_ms: spec.backoff.iter().copied().map(millis).collect(),
         };
         self.writer.call(|reply| Command::Subscribe { spec, stream, reply }).await?;
         tracing::debug!(consumer = %consumer.name, stream, "embedded bus subscription started");

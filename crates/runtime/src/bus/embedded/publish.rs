@@ -73,6 +73,11 @@ impl TxState {
         Ok(last + 1)
     }
 
+    /// Returns `seq`, the last one handed out, when nothing was stored under it.
+    fn give_back_seq(&mut self, stream: &'static str, seq: i64) {
+        self.last_seq.insert(stream, seq - 1);
+    }
+
     /// Writes the sequences handed out back to `streams`; call right before the commit.
     pub async fn flush(&mut self, conn: &mut SqliteConnection) -> sqlx::Result<()> {
         for (stream, last) in self.last_seq.drain() {
@@ -99,18 +104,39 @@ pub(super) async fn store(
     payload: &[u8],
     now: i64,
 ) -> sqlx::Result<PublishAck> {
-    let seen = sqlx::query("SELECT seq, stored_at FROM dedupe WHERE stream = ? AND msg_id = ?")
-        .bind(stream.name)
-        .bind(msg_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if let Some(row) = seen {
-        let (seq, stored_at): (i64, i64) = (row.get(0), row.get(1));
-        if now - stored_at < retention.window_ms(stream) {
-            return Ok(PublishAck { sequence: seq as u64, duplicate: true });
-        }
-    }
     let seq = st.next_seq(conn, stream.name).await?;
+    // Optimistic: most ids are new, so claim the id first and look closer only on a conflict.
+    let claimed = sqlx::query(
+        "INSERT INTO dedupe (stream, msg_id, seq, stored_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (stream, msg_id) DO NOTHING",
+    )
+    .bind(stream.name)
+    .bind(msg_id)
+    .bind(seq)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        let row = sqlx::query("SELECT seq, stored_at FROM dedupe WHERE stream = ? AND msg_id = ?")
+            .bind(stream.name)
+            .bind(msg_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        let (original, stored_at): (i64, i64) = (row.get(0), row.get(1));
+        if now - stored_at < retention.window_ms(stream) {
+            st.give_back_seq(stream.name, seq);
+            return Ok(PublishAck { sequence: original as u64, duplicate: true });
+        }
+        // Seen before the window (the purge has not run yet): new again.
+        sqlx::query("UPDATE dedupe SET seq = ?, stored_at = ? WHERE stream = ? AND msg_id = ?")
+            .bind(seq)
+            .bind(now)
+            .bind(stream.name)
+            .bind(msg_id)
+            .execute(&mut *conn)
+            .await?;
+    }
     sqlx::query(
         "INSERT INTO messages (stream, seq, subject, headers, payload, stored_at) \
          VALUES (?, ?, ?, ?, ?, ?)",
@@ -123,13 +149,6 @@ pub(super) async fn store(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("INSERT OR REPLACE INTO dedupe (stream, msg_id, seq, stored_at) VALUES (?, ?, ?, ?)")
-        .bind(stream.name)
-        .bind(msg_id)
-        .bind(seq)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
     st.stored |= 1 << stream_index(stream.name);
     Ok(PublishAck { sequence: seq as u64, duplicate: false })
 }

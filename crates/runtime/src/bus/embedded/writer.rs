@@ -214,7 +214,7 @@ impl Writer {
         let outcome: sqlx::Result<(usize, u64)> = async {
             let now = now_ms();
             let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-            let expired = consume::expire(&mut tx, &mut st, &retention, None, now).await?;
+            let expired = consume::sweep(&mut tx, &mut st, &retention, now).await?;
             let purged = if purge { publish::purge(&mut tx, &retention, now).await? } else { 0 };
             st.flush(&mut tx).await?;
             tx.commit().await?;
@@ -267,7 +267,7 @@ async fn apply(
                 return (Box::new(|_| {}), None);
             }
             match consume::claim(conn, st, retention, &consumer, max, now).await {
-                Ok(result) => (claim_finish(reply, result, consumer, requeue.clone()), None),
+                Ok(claimed) => (claim_finish(reply, Ok(claimed), consumer, requeue.clone()), None),
                 Err(error) => (finish(reply, Err(closed())), Some(error)),
             }
         }

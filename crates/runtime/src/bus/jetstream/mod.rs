@@ -58,6 +58,7 @@ impl JetStreamBus {
             .map_err(|e| BusError::Unavailable(e.to_string()))?;
         // `connect` with retry returns before the first connection: wait for it, bounded.
         wait_connected(&client, Duration::from_secs(10)).await?;
+        require_server_version(&client.server_info().version)?;
         let js = jetstream::ContextBuilder::new()
             .timeout(PUBLISH_TIMEOUT)
             .max_ack_inflight(PIPELINE_DEPTH * 2)
@@ -116,6 +117,17 @@ async fn wait_connected(client: &async_nats::Client, limit: Duration) -> Result<
     Ok(())
 }
 
+/// Consumers with several subject filters need nats-server 2.10: older servers ignore the field
+/// and deliver the whole stream, so refuse them up front.
+fn require_server_version(version: &str) -> Result<(), BusError> {
+    let mut parts = version.split(['.', '-']).map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    if (major, minor) < (2, 10) {
+        return Err(BusError::Unavailable(format!("nats-server {version} is too old: 2.10 or newer is required")));
+    }
+    Ok(())
+}
+
 impl Inner {
     /// Sends one publish and returns the future of its acknowledgement.
     pub(crate) async fn send(&self, message: OutgoingMessage) -> Result<jetstream::context::PublishAckFuture, BusError> {
@@ -133,6 +145,17 @@ fn publish_error(error: impl std::fmt::Display) -> BusError {
         BusError::Unavailable(text)
     } else {
         BusError::Other(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn servers_older_than_2_10_are_refused() {
+        assert!(super::require_server_version("2.9.10").is_err());
+        assert!(super::require_server_version("2.10.0").is_ok());
+        assert!(super::require_server_version("2.15.1").is_ok());
+        assert!(super::require_server_version("3.0.0-beta").is_ok());
     }
 }
 
