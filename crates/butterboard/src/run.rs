@@ -15,7 +15,7 @@ use butterboard_runtime::admin::{self, Readiness, ReadinessCheck};
 use butterboard_runtime::auth::Authenticator;
 use butterboard_runtime::bus::EventBus;
 use butterboard_runtime::config::{Config, Mode};
-use butterboard_runtime::grpc;
+use butterboard_runtime::grpc::GrpcServer;
 use butterboard_runtime::service::{ServiceContext, ServiceName};
 use butterboard_runtime::shutdown::Shutdown;
 use butterboard_runtime::store::Store;
@@ -88,8 +88,16 @@ pub async fn run(config: Config, targets: Vec<ServiceName>) -> anyhow::Result<Ex
         grpc = %grpc_listener.local_addr()?,
         "butterboard starting"
     );
-    components.spawn("admin".into(), admin::serve(admin_listener, readiness, shutdown.clone()));
-    components.spawn("grpc".into(), grpc::serve(grpc_listener, tonic::service::Routes::from(grpc_router), auth, shutdown.clone()));
+    // The admin server outlives the drain: probes keep getting 503 (not a refused connection)
+    // until the last component has stopped.
+    let admin_stop = Shutdown::new();
+    let admin_server = tokio::spawn(admin::serve_until(admin_listener, readiness, shutdown.clone(), admin_stop.wait()));
+    let grpc_server = GrpcServer::new(tonic::service::Routes::from(grpc_router));
+    let health = grpc_server.health_reporter();
+    for name in &targets {
+        health.set_service_status(name.grpc_service(), tonic_health::ServingStatus::Serving).await;
+    }
+    components.spawn("grpc".into(), grpc_server.serve(grpc_listener, shutdown.clone()));
     if let Some(router) = webhook_router {
         let listener = bind(config.listen.webhook, "BUTTERBOARD_WEBHOOK_ADDR").await?;
         tracing::info!(webhook = %listener.local_addr()?, "webhook listener bound");
@@ -98,7 +106,14 @@ pub async fn run(config: Config, targets: Vec<ServiceName>) -> anyhow::Result<Ex
             axum::serve(listener, router).with_graceful_shutdown(stop).await.context("webhook server")
         });
     }
-    components.wait().await
+    let result = components.wait().await;
+    admin_stop.trigger();
+    match tokio::time::timeout(Duration::from_secs(5), admin_server).await {
+        Ok(Ok(Err(error))) => tracing::warn!(error = format!("{error:#}"), "admin server failed while stopping"),
+        Ok(Err(error)) => tracing::warn!(%error, "admin server panicked"),
+        _ => {}
+    }
+    result
 }
 
 async fn bind(addr: std::net::SocketAddr, variable: &str) -> anyhow::Result<TcpListener> {

@@ -99,13 +99,20 @@ async fn run_embedded_becomes_ready_and_exits_zero_on_sigterm() {
 }
 
 #[tokio::test]
-async fn a_token_from_the_cli_is_accepted_by_the_running_api_and_no_token_is_refused() {
+async fn health_needs_no_token_and_a_cli_token_is_accepted_by_the_running_api() {
     let embedded = Embedded::new();
     let mut child = embedded.spawn();
     embedded.wait_ready(&mut child).await;
     let minted = embedded.output(&["token", "--role", "hr", "--sub", "hr@butterboard.online"]);
     assert!(minted.status.success(), "{}", String::from_utf8_lossy(&minted.stderr));
     let token = String::from_utf8(minted.stdout).unwrap().trim().to_string();
+
+    let mut health = tonic_health::pb::health_client::HealthClient::connect(format!("http://127.0.0.1:{}", embedded.grpc)).await.unwrap();
+    for service in ["butterboard.scenario.v1.ScenarioService", "butterboard.feedback.v1.FeedbackService"] {
+        let request = tonic_health::pb::HealthCheckRequest { service: service.into() };
+        let status = health.check(request).await.expect("health needs no token").into_inner().status;
+        assert_eq!(status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32, "{service}");
+    }
 
     let mut client = ScenarioServiceClient::connect(format!("http://127.0.0.1:{}", embedded.grpc)).await.unwrap();
     let refused = client.who_am_i(WhoAmIRequest {}).await.expect_err("no token");

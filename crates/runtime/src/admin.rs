@@ -127,10 +127,22 @@ pub fn router(readiness: Readiness, shutdown: Shutdown) -> Router {
 
 /// Serves the admin routes on `listener` until `shutdown` fires.
 pub async fn serve(listener: TcpListener, readiness: Readiness, shutdown: Shutdown) -> anyhow::Result<()> {
+    let stop = shutdown.wait();
+    serve_until(listener, readiness, shutdown, stop).await
+}
+
+/// Serves the admin routes until `stop` resolves, while `/readyz` follows `shutdown`: a process
+/// keeps answering 503 (and `/metrics`) while it drains, and stops its admin server last.
+pub async fn serve_until(
+    listener: TcpListener,
+    readiness: Readiness,
+    shutdown: Shutdown,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let address = listener.local_addr().context("admin listener has no local address")?;
     tracing::info!(%address, "admin server listening");
-    axum::serve(listener, router(readiness, shutdown.clone()))
-        .with_graceful_shutdown(shutdown.wait())
+    axum::serve(listener, router(readiness, shutdown))
+        .with_graceful_shutdown(stop)
         .await
         .context("admin server failed")?;
     tracing::info!(%address, "admin server stopped");

@@ -58,6 +58,17 @@ impl ServiceName {
         }
     }
 
+    /// The full name of its gRPC service, as `grpc.health.v1` reports it.
+    pub fn grpc_service(self) -> &'static str {
+        match self {
+            ServiceName::Scenario => "butterboard.scenario.v1.ScenarioService",
+            ServiceName::MeetingOrchestrator => "butterboard.meeting.v1.MeetingService",
+            ServiceName::ZoomWebhookIngest => "butterboard.ingest.v1.IngestAdminService",
+            ServiceName::RecordingArchiver => "butterboard.recording.v1.RecordingService",
+            ServiceName::Feedback => "butterboard.feedback.v1.FeedbackService",
+        }
+    }
+
     /// The CloudEvents source of its events.
     pub fn source(self) -> String {
         format!("butterboard/{}", self.as_str())

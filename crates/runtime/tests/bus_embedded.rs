@@ -245,14 +245,35 @@ async fn a_closed_bus_refuses_work_instead_of_pretending() {
 }
 
 /// A measurement: run with `cargo test -p butterboard-runtime --test bus_embedded -- --ignored
-/// --nocapture throughput`.
+/// --nocapture throughput` (in `--release` for production figures).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement, not a check"]
 async fn throughput_of_publish_consume_and_ack() {
-    const TOTAL: usize = 20_000;
     let dir = tempfile::tempdir().expect("temp dir");
     let bus: Arc<dyn EventBus> = Arc::new(EmbeddedBus::open(dir.path()).await.expect("open"));
     let n = Names::new();
+    let rate = |count: usize, started: std::time::Instant| count as f64 / started.elapsed().as_secs_f64();
+
+    let started = std::time::Instant::now();
+    for i in 0..2_000 {
+        bus.publish(n.message(&n.subject("one"), &i.to_string())).await.expect("publish");
+    }
+    println!("one publisher, one at a time: {:.0}/s", rate(2_000, started));
+
+    let started = std::time::Instant::now();
+    let batch = (0..10_000).map(|i| n.message(&n.subject("batch"), &i.to_string())).collect();
+    bus.publish_all(batch).await.expect("publish_all");
+    println!("publish_all of 10000: {:.0}/s", rate(10_000, started));
+
+    let started = std::time::Instant::now();
+    let spec = consumer_spec(n.consumer("batch"), &[&n.subject("batch")], Duration::from_secs(60), 3, &[]);
+    let mut sub = bus.subscribe(spec).await.expect("subscribe");
+    for _ in 0..10_000 {
+        next_delivery(&mut sub, "a backlog message").await.ack().await.expect("ack");
+    }
+    println!("one subscriber draining a backlog of 10000: {:.0}/s", rate(10_000, started));
+
+    const TOTAL: usize = 20_000;
     let subject = n.subject("load");
     let spec = consumer_spec(n.consumer("load"), &[&subject], Duration::from_secs(60), 3, &[]);
     let started = std::time::Instant::now();
@@ -263,7 +284,6 @@ async fn throughput_of_publish_consume_and_ack() {
             for i in 0..TOTAL / 4 {
                 bus.publish(n.message(&subject, &format!("{p}-{i}"))).await.expect("publish");
             }
-            0
         }));
     }
     let consumed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -278,15 +298,13 @@ async fn throughput_of_publish_consume_and_ack() {
                 delivery.ack().await.expect("ack");
                 consumed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }
-            0
         }));
     }
     for task in tasks {
         within("the load", Duration::from_secs(300), task).await.expect("task");
     }
-    let elapsed = started.elapsed();
     println!(
-        "{TOTAL} messages published (4 publishers), consumed and acked (2 subscribers) in {elapsed:?}: {:.0}/s",
-        TOTAL as f64 / elapsed.as_secs_f64()
+        "4 publishers and 2 subscribers at once, publish→consume→ack: {:.0}/s",
+        rate(TOTAL, started)
     );
 }

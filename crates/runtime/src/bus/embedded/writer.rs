@@ -130,7 +130,9 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
+                    let g0 = std::time::Instant::now();
                     shutdown = self.apply_group(group).await;
+                    if std::env::var("PROBE").is_ok() { eprintln!("group total {:?}", g0.elapsed()); }
                 }
             }
         }
@@ -154,7 +156,9 @@ impl Writer {
         let Writer { conn, requeue, housekeeping, .. } = self;
         let outcome = async {
             let now = now_ms();
+            let t0 = std::time::Instant::now();
             let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+            let t1 = t0.elapsed();
             let mut commands = group.into_iter();
             let mut failure = None;
             for command in commands.by_ref() {
@@ -175,8 +179,12 @@ impl Writer {
             if let Some(error) = failure {
                 return Err(error);
             }
+            let t2 = t0.elapsed();
             st.flush(&mut tx).await?;
-            tx.commit().await
+            let t3 = t0.elapsed();
+            let r = tx.commit().await;
+            if std::env::var("PROBE").is_ok() { eprintln!("begin {t1:?} apply {t2:?} flush {t3:?} commit {:?} n={count}", t0.elapsed()); }
+            r
         }
         .await;
         match outcome {
