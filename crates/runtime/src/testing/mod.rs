@@ -36,15 +36,37 @@ pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}_{}", &id[id.len() - 16..])
 }
 
+/// Test databases are named `bbtest_<creation unix seconds>_<random>` so that later runs can drop
+/// the ones left behind.
+const TEST_DATABASE_PREFIX: &str = "bbtest_";
+/// Databases older than this are from earlier runs; no test runs for an hour.
+const TEST_DATABASE_MAX_AGE_S: u64 = 3600;
+
 /// Creates an empty database on the test server and returns its URL.
 pub async fn fresh_postgres_url() -> anyhow::Result<String> {
     sqlx::any::install_default_drivers();
     let admin = postgres_admin_url();
-    let name = unique_name("bbtest");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+    let name = unique_name(&format!("{TEST_DATABASE_PREFIX}{now}"));
     let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await?;
+    drop_stale_databases(&mut conn, now).await;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await?;
     let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
     Ok(format!("{base}/{name}"))
+}
+
+/// Drops test databases of earlier runs; best effort (another process may be dropping them too).
+async fn drop_stale_databases(conn: &mut sqlx::AnyConnection, now: u64) {
+    let names: Vec<String> = sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'bbtest\\_%'")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap_or_default();
+    for name in names {
+        let created = name.strip_prefix(TEST_DATABASE_PREFIX).and_then(|rest| rest.split('_').next()).and_then(|s| s.parse::<u64>().ok());
+        if created.is_some_and(|created| created + TEST_DATABASE_MAX_AGE_S < now) {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut *conn).await;
+        }
+    }
 }
 
 /// A migrated PostgreSQL store on a fresh database.

@@ -148,17 +148,6 @@ fn publish_error(error: impl std::fmt::Display) -> BusError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn servers_older_than_2_10_are_refused() {
-        assert!(super::require_server_version("2.9.10").is_err());
-        assert!(super::require_server_version("2.10.0").is_ok());
-        assert!(super::require_server_version("2.15.1").is_ok());
-        assert!(super::require_server_version("3.0.0-beta").is_ok());
-    }
-}
-
 fn to_ack(ack: jetstream::publish::PublishAck) -> PublishAck {
     PublishAck { sequence: ack.sequence, duplicate: ack.duplicate }
 }
@@ -224,5 +213,16 @@ impl EventBus for JetStreamBus {
 
     async fn ping(&self) -> Result<(), BusError> {
         self.inner.js.query_account().await.map(|_| ()).map_err(|e| BusError::Unavailable(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn servers_older_than_2_10_are_refused() {
+        assert!(super::require_server_version("2.9.10").is_err());
+        assert!(super::require_server_version("2.10.0").is_ok());
+        assert!(super::require_server_version("2.15.1").is_ok());
+        assert!(super::require_server_version("3.0.0-beta").is_ok());
     }
 }
