@@ -63,7 +63,10 @@ async fn main() -> anyhow::Result<()> {
     let http = reqwest::Client::new();
 
     let opened = http
-        .post(format!("{}upload/drive/v3/files?uploadType=resumable&supportsAllDrives=true&fields=id,size,md5Checksum", sim.base_url()))
+        .post(format!(
+            "{}upload/drive/v3/files?uploadType=resumable&supportsAllDrives=true&fields=id,size,md5Checksum",
+            sim.base_url()
+        ))
         .bearer_auth(&token)
         .header("X-Upload-Content-Type", "video/mp4")
         .header("X-Upload-Content-Length", total.to_string())
@@ -118,7 +121,11 @@ async fn main() -> anyhow::Result<()> {
     println!("size {} md5 {}", file["size"], file["md5Checksum"]);
     if verify {
         let expected = hex::encode(client_md5.finalize());
-        anyhow::ensure!(file["md5Checksum"] == expected.as_str(), "md5 mismatch: client {expected}, simulator {}", file["md5Checksum"]);
+        anyhow::ensure!(
+            file["md5Checksum"] == expected.as_str(),
+            "md5 mismatch: client {expected}, simulator {}",
+            file["md5Checksum"]
+        );
         println!("md5 verified against the client's own");
     }
     let id = file["id"].as_str().context("no file id")?;

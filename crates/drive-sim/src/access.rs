@@ -58,9 +58,5 @@ pub(crate) fn writable<'a>(
 
 /// `'root'` is the caller's own My Drive, created on first use.
 pub(crate) async fn resolve_alias(store: &mut Store, caller: &Caller, id: &str, now_ms: i64) -> ApiResult<String> {
-    if id == "root" {
-        Ok(store.my_drive_root(&caller.email, now_ms).await?)
-    } else {
-        Ok(id.to_owned())
-    }
+    if id == "root" { Ok(store.my_drive_root(&caller.email, now_ms).await?) } else { Ok(id.to_owned()) }
 }

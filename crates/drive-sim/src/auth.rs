@@ -59,7 +59,8 @@ impl Caller {
 type HmacSha256 = Hmac<Sha256>;
 
 fn sign(secret: &[u8], payload: &str) -> ApiResult<Vec<u8>> {
-    let mut mac = HmacSha256::new_from_slice(secret).map_err(|e| ApiError::internal(anyhow::anyhow!("hmac key: {e}")))?;
+    let mut mac =
+        HmacSha256::new_from_slice(secret).map_err(|e| ApiError::internal(anyhow::anyhow!("hmac key: {e}")))?;
     mac.update(payload.as_bytes());
     Ok(mac.finalize().into_bytes().to_vec())
 }

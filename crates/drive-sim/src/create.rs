@@ -85,7 +85,8 @@ pub(crate) async fn plan(
     };
     let parent = writable(store, caller, &parent_id, supports_all_drives)?;
     if !parent.is_folder() {
-        return Err(ApiError::bad_request("invalid", format!("The parent {parent_id} is not a folder.")).at_parameter("parents"));
+        return Err(ApiError::bad_request("invalid", format!("The parent {parent_id} is not a folder."))
+            .at_parameter("parents"));
     }
     let mime_type = target_mime(meta.mime_type.as_deref(), content_type)?;
     // FACTS: service accounts have no storage quota. Drive refuses files they would own in a My
@@ -130,8 +131,11 @@ fn target_mime(requested: Option<&str>, content_type: Option<&str>) -> ApiResult
     }
 }
 
+/// Text converts; an upload without a declared type is given the benefit of the doubt, as
+/// Drive sniffs the content.
 fn convertible_to_doc(media: &str) -> bool {
-    media.starts_with("text/")
+    media.is_empty()
+        || media.starts_with("text/")
         || media == "application/rtf"
         || media == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         || media == "application/octet-stream"
@@ -160,7 +164,8 @@ pub(crate) async fn commit(
         }
         Content::Upload(part) => tokio::fs::rename(&part, &path).await?,
     }
-    let mut record = store.new_record(&planned.id, &planned.name, &planned.mime_type, Some(planned.parent.clone()), now_ms);
+    let mut record =
+        store.new_record(&planned.id, &planned.name, &planned.mime_type, Some(planned.parent.clone()), now_ms);
     record.drive_id = planned.drive_id.clone();
     record.owner = planned.owner.clone();
     record.disk_name = disk_name;

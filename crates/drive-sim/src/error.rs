@@ -70,10 +70,7 @@ impl ApiError {
 
     /// A token whose scopes do not allow the call (e.g. `drive.readonly` trying to write).
     pub fn insufficient_scopes() -> Self {
-        ApiError::forbidden(
-            "insufficientPermissions",
-            "Request had insufficient authentication scopes.",
-        )
+        ApiError::forbidden("insufficientPermissions", "Request had insufficient authentication scopes.")
     }
 
     /// Google's exact wording for a service account writing a file into a My-Drive folder.

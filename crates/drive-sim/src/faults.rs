@@ -188,7 +188,8 @@ fn fault_error(action: &FaultAction) -> ApiError {
                 RateLimitReason::RateLimitExceeded => ("rateLimitExceeded", "Rate Limit Exceeded"),
                 RateLimitReason::UserRateLimitExceeded => ("userRateLimitExceeded", "User Rate Limit Exceeded"),
             };
-            let mut error = ApiError::new(StatusCode::from_u16(*status).unwrap_or(StatusCode::TOO_MANY_REQUESTS), reason, message);
+            let mut error =
+                ApiError::new(StatusCode::from_u16(*status).unwrap_or(StatusCode::TOO_MANY_REQUESTS), reason, message);
             error.domain = "usageLimits";
             error.retry_after_secs = Some(*retry_after_secs);
             error

@@ -89,11 +89,8 @@ pub(crate) const FILE_LIST: Schema = Schema::Object(&[
     ("files", FILE),
 ]);
 
-pub(crate) const PERMISSION_LIST: Schema = Schema::Object(&[
-    ("kind", Schema::Leaf),
-    ("nextPageToken", Schema::Leaf),
-    ("permissions", PERMISSION),
-]);
+pub(crate) const PERMISSION_LIST: Schema =
+    Schema::Object(&[("kind", Schema::Leaf), ("nextPageToken", Schema::Leaf), ("permissions", PERMISSION)]);
 
 pub(crate) const ABOUT: Schema = Schema::Object(&[
     ("kind", Schema::Leaf),

@@ -24,13 +24,24 @@ use crate::storage::Store;
 pub(crate) const DEFAULT_FILE_FIELDS: &str = "kind,id,name,mimeType";
 
 /// Renders one file with the request's `fields`.
-pub(crate) fn file_response(state: &AppState, store: &Store, id: &str, caller: &str, fields: &Selection) -> ApiResult<Value> {
+pub(crate) fn file_response(
+    state: &AppState,
+    store: &Store,
+    id: &str,
+    caller: &str,
+    fields: &Selection,
+) -> ApiResult<Value> {
     let record = store.get(id).ok_or_else(|| ApiError::file_not_found(id))?;
     Ok(fields.project(&render::file(store, record, &state.base_url, caller)))
 }
 
 /// `POST /drive/v3/files`: folders and metadata-only files.
-pub(crate) async fn create(State(state): State<SharedState>, caller: Caller, params: Params, body: Bytes) -> ApiResult<Json<Value>> {
+pub(crate) async fn create(
+    State(state): State<SharedState>,
+    caller: Caller,
+    params: Params,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     let meta: FileMetadata = json_body(&body)?;
     let supports = params.supports_all_drives()?;
     let fields = Selection::from_param(params.get("fields"), DEFAULT_FILE_FIELDS, &FILE)?;
@@ -161,7 +172,10 @@ async fn new_parent(
         return Err(ApiError::invalid_parameter("removeParents", format!("{unknown} is not a parent of this item.")));
     }
     let Some(target) = add.first() else {
-        return Err(ApiError::forbidden("cannotRemoveParent", "An item must keep one parent: use addParents with removeParents."));
+        return Err(ApiError::forbidden(
+            "cannotRemoveParent",
+            "An item must keep one parent: use addParents with removeParents.",
+        ));
     };
     let target = resolve_alias(store, caller, target, now).await?;
     let parent = writable(store, caller, &target, supports)?;
@@ -173,7 +187,10 @@ async fn new_parent(
 
 fn check_move(store: &Store, id: &str, target: &str) -> ApiResult<()> {
     if store.chain(target).iter().any(|r| r.id == id) {
-        return Err(ApiError::invalid_parameter("addParents", "An item cannot be moved into itself or its descendants."));
+        return Err(ApiError::invalid_parameter(
+            "addParents",
+            "An item cannot be moved into itself or its descendants.",
+        ));
     }
     let from = store.get(id).and_then(|r| r.drive_id.clone());
     let to = store.get(target).and_then(|r| r.drive_id.clone());
@@ -200,12 +217,19 @@ async fn move_on_disk(store: &mut Store, id: &str, parent: &str, name: Option<&s
 
 /// `GET /drive/v3/files/generateIds`: ids a client may use in a later create, which is what
 /// makes that create idempotent (a retry gets 409).
-pub(crate) async fn generate_ids(State(state): State<SharedState>, caller: Caller, params: Params) -> ApiResult<Json<Value>> {
+pub(crate) async fn generate_ids(
+    State(state): State<SharedState>,
+    caller: Caller,
+    params: Params,
+) -> ApiResult<Json<Value>> {
     caller.require_read()?;
     let count = params.int("count", 1, 1000)?.unwrap_or(10);
     let space = params.get("space").unwrap_or("drive");
     if space != "drive" {
-        return Err(ApiError::invalid_parameter("space", format!("The simulator generates ids for space 'drive', not '{space}'.")));
+        return Err(ApiError::invalid_parameter(
+            "space",
+            format!("The simulator generates ids for space 'drive', not '{space}'."),
+        ));
     }
     let ids: Vec<String> = (0..count).map(|_| crate::model::new_file_id()).collect();
     let mut store = state.store.lock().await;

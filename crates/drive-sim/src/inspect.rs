@@ -66,7 +66,7 @@ impl RequestLog {
 pub(crate) async fn record(State(state): State<SharedState>, request: Request, next: Next) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
-    let query = request.uri().query().map(str::to_owned);
+    let query = request.uri().query().map(redact_query);
     if path.starts_with("/_sim") {
         return next.run(request).await;
     }
@@ -82,6 +82,15 @@ pub(crate) async fn record(State(state): State<SharedState>, request: Request, n
         millis: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     });
     response
+}
+
+/// Google also accepts `?access_token=`: keep its value out of the log.
+fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| if pair.starts_with("access_token=") { "access_token=[redacted]" } else { pair })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// A permission as the tree shows it.
@@ -205,11 +214,16 @@ pub(crate) fn routes() -> Router<SharedState> {
             "/_sim/tree",
             get(|State(state): State<SharedState>| async move { Json(tree(&*state.store.lock().await)) }),
         )
-        .route("/_sim/uploads", get(|State(state): State<SharedState>| async move { Json(state.sessions.infos().await) }))
+        .route(
+            "/_sim/uploads",
+            get(|State(state): State<SharedState>| async move { Json(state.sessions.infos().await) }),
+        )
         .route("/_sim/requests", get(|State(state): State<SharedState>| async move { Json(state.log.snapshot()) }))
         .route(
             "/_sim/notifications",
-            get(|State(state): State<SharedState>| async move { Json(state.store.lock().await.index.notifications.clone()) }),
+            get(|State(state): State<SharedState>| async move {
+                Json(state.store.lock().await.index.notifications.clone())
+            }),
         )
         .route("/_sim/faults", get(list_faults).post(add_faults).delete(clear_faults))
         .route("/_sim/clock", post(advance_clock))
@@ -231,7 +245,9 @@ async fn add_faults(State(state): State<SharedState>, body: axum::body::Bytes) -
     let rules = match serde_json::from_slice::<OneOrMany>(&body) {
         Ok(OneOrMany::Many(rules)) => rules,
         Ok(OneOrMany::One(rule)) => vec![rule],
-        Err(e) => return Err(ApiError::bad_request("parseError", format!("Not a fault rule (or a list of them): {e}"))),
+        Err(e) => {
+            return Err(ApiError::bad_request("parseError", format!("Not a fault rule (or a list of them): {e}")));
+        }
     };
     for rule in rules {
         tracing::info!(rule = ?rule, "fault rule added");
@@ -245,7 +261,10 @@ async fn clear_faults(State(state): State<SharedState>) -> Json<Vec<FaultRule>> 
     Json(Vec::new())
 }
 
-async fn advance_clock(State(state): State<SharedState>, body: axum::body::Bytes) -> ApiResult<Json<serde_json::Value>> {
+async fn advance_clock(
+    State(state): State<SharedState>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
     let advance: ClockAdvance = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request("parseError", format!("Expected {{\"advance_secs\": n}}: {e}")))?;
     state.clock.advance(Duration::from_secs(advance.advance_secs));
@@ -261,7 +280,8 @@ async fn new_key(State(state): State<SharedState>, params: Params, body: axum::b
         .or_else(|| state.config.service_accounts.first().map(|sa| sa.email.clone()))
         .ok_or_else(|| ApiError::bad_request("invalid", "No service account is configured."))?;
     if state.config.service_account(&email).is_none() {
-        return Err(ApiError::bad_request("invalid", format!("{email} is not a configured service account.")).at_parameter("email"));
+        return Err(ApiError::bad_request("invalid", format!("{email} is not a configured service account."))
+            .at_parameter("email"));
     }
     let key = crate::token::create_key(&state, &email).await?;
     Ok(Json(key).into_response())

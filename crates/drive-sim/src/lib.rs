@@ -4,7 +4,7 @@
 //! [`start`] takes a [`DriveSimConfig`] and a listener (or address) and returns a [`DriveSim`]
 //! handle: its [`DriveSim::base_url`] is the `root_url` a client uses, and it writes real
 //! service-account key files whose `token_uri` points back at it. What lives where:
-//! [`token`](crate::token) and `auth` (the JWT-bearer token endpoint, access tokens),
+//! `token` and `auth` (the JWT-bearer token endpoint, access tokens),
 //! `files`/`create`/`list`/`list_query`/`fields` (metadata calls, `q`, partial responses),
 //! `upload`/`upload_chunk`/`upload_session` (simple and resumable uploads), `permissions`,
 //! `access` (who sees what, and the 404 rules), `storage` (the on-disk tree and its JSON index),
@@ -100,12 +100,14 @@ pub async fn start_with_shutdown(
     config.validate()?;
     let listener = match bind.into() {
         Bind::Listener(listener) => listener,
-        Bind::Addr(addr) => TcpListener::bind(addr).await.with_context(|| format!("drive simulator cannot listen on {addr}"))?,
+        Bind::Addr(addr) => {
+            TcpListener::bind(addr).await.with_context(|| format!("drive simulator cannot listen on {addr}"))?
+        }
     };
     let addr = listener.local_addr()?;
     let clock = Clock::default();
     let store = storage::Store::open(&config, clock.now_ms()).await?;
-    let sessions = upload_session::Sessions::load(store.uploads_dir()).await?;
+    let sessions = upload_session::Sessions::load(store.uploads_dir(), clock.now_ms()).await?;
     let token_secret = hex::decode(&store.index.token_secret).context("the index's token secret is not hex")?;
     let state = Arc::new(AppState {
         base_url: format!("http://{addr}/"),
@@ -168,7 +170,10 @@ impl DriveSim {
     /// An access token without the JWT exchange, for tests of other crates that do not test auth.
     pub fn access_token(&self, email: &str, scopes: &[&str]) -> anyhow::Result<String> {
         let service_account = self.state.config.service_account(email).is_some();
-        anyhow::ensure!(service_account || self.state.config.is_user(email), "{email} is neither a service account nor a user");
+        anyhow::ensure!(
+            service_account || self.state.config.is_user(email),
+            "{email} is neither a service account nor a user"
+        );
         let ttl = i64::try_from(self.state.config.access_token_ttl_secs).unwrap_or(3600);
         let caller = auth::Caller {
             email: email.to_owned(),

@@ -39,7 +39,10 @@ fn scope(store: &Store, caller: &Caller, params: &Params) -> ApiResult<Scope> {
         "user" | "domain" | "allDrives" => {}
         "drive" => {
             let Some(drive) = &drive_id else {
-                return Err(ApiError::invalid_parameter("driveId", "The driveId parameter is required when corpora is drive."));
+                return Err(ApiError::invalid_parameter(
+                    "driveId",
+                    "The driveId parameter is required when corpora is drive.",
+                ));
             };
             if !(supports && include) {
                 return Err(ApiError::invalid_parameter(
@@ -47,9 +50,17 @@ fn scope(store: &Store, caller: &Caller, params: &Params) -> ApiResult<Scope> {
                     "The includeItemsFromAllDrives and supportsAllDrives parameters must be true when driveId is specified.",
                 ));
             }
-            let member = store.get(drive).filter(|r| r.root && r.drive_id.is_some()).and_then(|_| role_for(store, &caller.email, drive));
+            let member = store
+                .get(drive)
+                .filter(|r| r.root && r.drive_id.is_some())
+                .and_then(|_| role_for(store, &caller.email, drive));
             if member.is_none() {
-                return Err(ApiError::new(StatusCode::NOT_FOUND, "notFound", format!("Shared drive not found: {drive}")).at_parameter("driveId"));
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "notFound",
+                    format!("Shared drive not found: {drive}"),
+                )
+                .at_parameter("driveId"));
             }
         }
         other => return Err(ApiError::invalid_parameter("corpora", format!("Invalid value for corpora: {other}"))),
@@ -60,7 +71,10 @@ fn scope(store: &Store, caller: &Caller, params: &Params) -> ApiResult<Scope> {
             "includeItemsFromAllDrives must be true when corpora is allDrives.",
         ));
     }
-    Ok(Scope { include_shared_drives: supports && include, only_drive: (corpora == "drive").then_some(drive_id).flatten() })
+    Ok(Scope {
+        include_shared_drives: supports && include,
+        only_drive: (corpora == "drive").then_some(drive_id).flatten(),
+    })
 }
 
 /// `GET /drive/v3/files`.
@@ -71,7 +85,9 @@ pub(crate) async fn list(State(state): State<SharedState>, caller: Caller, param
     let page_size = params.int("pageSize", 1, 1000)?.unwrap_or(100) as usize;
     let offset = match params.get("pageToken") {
         None => 0,
-        Some(token) => decode_page_token(token).ok_or_else(|| ApiError::invalid_parameter("pageToken", "Invalid Value: the page token is not one this server issued."))?,
+        Some(token) => decode_page_token(token).ok_or_else(|| {
+            ApiError::invalid_parameter("pageToken", "Invalid Value: the page token is not one this server issued.")
+        })?,
     };
     let store = state.store.lock().await;
     let scope = scope(&store, &caller, &params)?;
@@ -96,7 +112,7 @@ pub(crate) async fn list(State(state): State<SharedState>, caller: Caller, param
         .map(|r| render::file(&store, r, &state.base_url, &caller.email))
         .collect();
     let mut out = json!({ "kind": "drive#fileList", "incompleteSearch": false, "files": page });
-    if offset + page_size < matches.len() {
+    if offset.saturating_add(page_size) < matches.len() {
         out["nextPageToken"] = json!(URL_SAFE_NO_PAD.encode(format!("o{}", offset + page_size)));
     }
     Ok(Json(fields.project(&out)))
@@ -144,11 +160,16 @@ fn sort(items: &mut [&FileRecord], order_by: Option<&str>) -> ApiResult<()> {
 pub(crate) async fn about(State(state): State<SharedState>, caller: Caller, params: Params) -> ApiResult<Json<Value>> {
     caller.require_read()?;
     let Some(fields) = params.get("fields") else {
-        return Err(ApiError::bad_request("required", "The 'fields' parameter is required for this method.").at_parameter("fields"));
+        return Err(ApiError::bad_request("required", "The 'fields' parameter is required for this method.")
+            .at_parameter("fields"));
     };
     let fields = Selection::parse(fields, &ABOUT)?;
     let store = state.store.lock().await;
-    let owned = store.index.files.values().filter(|r| r.owner.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(&caller.email)));
+    let owned = store
+        .index
+        .files
+        .values()
+        .filter(|r| r.owner.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(&caller.email)));
     let (mut usage, mut trash) = (0u64, 0u64);
     for record in owned {
         let size = record.size.unwrap_or(0);
@@ -192,12 +213,19 @@ pub(crate) async fn drives(State(state): State<SharedState>, caller: Caller, par
 }
 
 /// `GET /drive/v3/drives/{driveId}`.
-pub(crate) async fn drive(State(state): State<SharedState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub(crate) async fn drive(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     caller.require_read()?;
     let store = state.store.lock().await;
     store
         .get(&id)
         .filter(|r| r.root && r.drive_id.is_some() && role_for(&store, &caller.email, &id).is_some())
         .map(|r| Json(drive_json(r)))
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "notFound", format!("Shared drive not found: {id}")).at_parameter("driveId"))
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::NOT_FOUND, "notFound", format!("Shared drive not found: {id}"))
+                .at_parameter("driveId")
+        })
 }

@@ -171,7 +171,9 @@ impl Parser {
                 match self.next() {
                     Some(Token::Word(w)) if w == "parents" => Ok(Query::InParents(value)),
                     Some(Token::Word(w)) if w == "owners" => Ok(Query::InOwners(value)),
-                    other => Err(invalid(format!("the simulator supports 'in parents' and 'in owners', not {other:?}"))),
+                    other => {
+                        Err(invalid(format!("the simulator supports 'in parents' and 'in owners', not {other:?}")))
+                    }
                 }
             }
             Some(Token::Word(field)) => {
@@ -213,7 +215,12 @@ impl Query {
         let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
             return Ok(Query::All);
         };
-        let mut parser = Parser { tokens: tokenize(text)?, pos: 0, depth: 0 };
+        let tokens = tokenize(text)?;
+        // Evaluation recurses once per term: bound the terms so a huge q cannot blow the stack.
+        if tokens.len() > 1000 {
+            return Err(invalid("the query has more than 1000 tokens"));
+        }
+        let mut parser = Parser { tokens, pos: 0, depth: 0 };
         let query = parser.or()?;
         if parser.pos < parser.tokens.len() {
             return Err(invalid(format!("unexpected {:?}", parser.tokens[parser.pos])));

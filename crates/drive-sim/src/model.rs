@@ -194,9 +194,8 @@ pub fn permission_id_for(email: &str) -> String {
 
 /// Google's RFC 3339 rendering with milliseconds: `2024-05-01T12:00:00.000Z`.
 pub fn rfc3339_ms(epoch_ms: i64) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(epoch_ms) * 1_000_000)
         .ok()
         .and_then(|t| t.format(&format).ok())
@@ -205,16 +204,24 @@ pub fn rfc3339_ms(epoch_ms: i64) -> String {
 
 /// Makes a Drive name safe as one path component on disk (Drive allows `/` in names, disks don't).
 pub fn sanitize_disk_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| if c == '/' || c == '\\' || c == '\0' || c.is_control() { '_' } else { c })
-        .collect();
+    let cleaned: String =
+        name.chars().map(|c| if c == '/' || c == '\\' || c == '\0' || c.is_control() { '_' } else { c }).collect();
     let trimmed = cleaned.trim();
     match trimmed {
         "" | "." | ".." => "_".to_owned(),
         // The index lives in `.drive-sim`: a Drive item of that name must not collide with it.
         ".drive-sim" => "_drive-sim".to_owned(),
-        other => other.chars().take(200).collect(),
+        // Most filesystems allow 255 bytes per name; leave room for a twin suffix.
+        other => {
+            let mut out = String::new();
+            for c in other.chars() {
+                if out.len() + c.len_utf8() > 200 {
+                    break;
+                }
+                out.push(c);
+            }
+            out
+        }
     }
 }
 

@@ -35,18 +35,21 @@ pub(crate) struct NewPermission {
 }
 
 fn required(field: &str) -> ApiError {
-    ApiError::bad_request("required", format!("The permission {field} field is required.")).at_parameter(&format!("permission.{field}"))
+    ApiError::bad_request("required", format!("The permission {field} field is required."))
+        .at_parameter(&format!("permission.{field}"))
 }
 
 /// Turns the request into a permission record, or a 400 naming the offending field.
 fn validate(body: NewPermission, in_shared_drive: bool) -> ApiResult<PermissionRecord> {
     let grantee_text = body.grantee.ok_or_else(|| required("type"))?;
     let grantee = Grantee::parse(&grantee_text).ok_or_else(|| {
-        ApiError::bad_request("invalid", format!("Invalid permission type: {grantee_text}")).at_parameter("permission.type")
+        ApiError::bad_request("invalid", format!("Invalid permission type: {grantee_text}"))
+            .at_parameter("permission.type")
     })?;
     let role_text = body.role.ok_or_else(|| required("role"))?;
     let role = Role::parse(&role_text).ok_or_else(|| {
-        ApiError::bad_request("invalid", format!("Invalid permission role: {role_text}")).at_parameter("permission.role")
+        ApiError::bad_request("invalid", format!("Invalid permission role: {role_text}"))
+            .at_parameter("permission.role")
     })?;
     if role == Role::Owner {
         return Err(ApiError::forbidden(
@@ -65,7 +68,8 @@ fn validate(body: NewPermission, in_shared_drive: bool) -> ApiResult<PermissionR
         Grantee::User | Grantee::Group => {
             let email = body.email_address.filter(|e| !e.is_empty()).ok_or_else(|| required("emailAddress"))?;
             if !email.contains('@') {
-                return Err(ApiError::bad_request("invalid", format!("Invalid email address: {email}")).at_parameter("permission.emailAddress"));
+                return Err(ApiError::bad_request("invalid", format!("Invalid email address: {email}"))
+                    .at_parameter("permission.emailAddress"));
             }
             (permission_id_for(&email), Some(email), None)
         }
@@ -144,11 +148,17 @@ pub(crate) async fn list(
 ) -> ApiResult<Json<Value>> {
     caller.require_read()?;
     let supports = params.supports_all_drives()?;
-    let fields = Selection::from_param(params.get("fields"), "kind,nextPageToken,permissions(kind,id,type,role)", &PERMISSION_LIST)?;
+    let fields = Selection::from_param(
+        params.get("fields"),
+        "kind,nextPageToken,permissions(kind,id,type,role)",
+        &PERMISSION_LIST,
+    )?;
     let page_size = params.int("pageSize", 1, 100)?.unwrap_or(100) as usize;
     let offset: usize = match params.get("pageToken") {
         None => 0,
-        Some(token) => token.parse().map_err(|_| ApiError::invalid_parameter("pageToken", "Invalid Value: unknown page token."))?,
+        Some(token) => {
+            token.parse().map_err(|_| ApiError::invalid_parameter("pageToken", "Invalid Value: unknown page token."))?
+        }
     };
     let store = state.store.lock().await;
     let (record, _) = visible(&store, &caller, &id, supports)?;
@@ -163,7 +173,7 @@ pub(crate) async fn list(
         .collect();
     let page: Vec<Value> = all.iter().skip(offset).take(page_size).cloned().collect();
     let mut out = json!({ "kind": "drive#permissionList", "permissions": page });
-    if offset + page_size < all.len() {
+    if offset.saturating_add(page_size) < all.len() {
         out["nextPageToken"] = json!((offset + page_size).to_string());
     }
     Ok(Json(fields.project(&out)))

@@ -91,7 +91,9 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/drive/v3/files/{fileId}/permissions", get(permissions::list).post(permissions::create))
         .route("/upload/drive/v3/files", post(upload::post).put(upload_chunk::chunk))
         .merge(inspect::routes())
-        .fallback(|| async { ApiError::new(axum::http::StatusCode::NOT_FOUND, "notFound", "Not Found").into_response() })
+        .fallback(|| async {
+            ApiError::new(axum::http::StatusCode::NOT_FOUND, "notFound", "Not Found").into_response()
+        })
         .layer(from_fn_with_state(state.clone(), faults::inject))
         .layer(from_fn_with_state(state.clone(), inspect::record))
         .with_state(state)
@@ -121,7 +123,8 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, shutdown: Cance
             request.extensions_mut().insert(control.clone());
             router.clone().oneshot(request.map(axum::body::Body::new))
         });
-        let connection = hyper::server::conn::http1::Builder::new().timer(TokioTimer::new()).serve_connection(io, service);
+        let connection =
+            hyper::server::conn::http1::Builder::new().timer(TokioTimer::new()).serve_connection(io, service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {

@@ -78,11 +78,9 @@ impl Store {
         let index = match tokio::fs::read(&index_path).await {
             Ok(bytes) => serde_json::from_slice::<Index>(&bytes)
                 .with_context(|| format!("cannot parse {}", index_path.display()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Index {
-                version: INDEX_VERSION,
-                token_secret: random_hex(32),
-                ..Index::default()
-            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Index { version: INDEX_VERSION, token_secret: random_hex(32), ..Index::default() }
+            }
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", index_path.display())),
         };
         let mut store = Store { drive_dir, index };
@@ -140,9 +138,7 @@ impl Store {
         let id = record.id.clone();
         self.index.files.insert(id.clone(), record);
         let path = self.disk_path(&id).context("a new record has no disk path")?;
-        tokio::fs::create_dir_all(&path)
-            .await
-            .with_context(|| format!("cannot create {}", path.display()))
+        tokio::fs::create_dir_all(&path).await.with_context(|| format!("cannot create {}", path.display()))
     }
 
     /// A record with the bookkeeping filled in; the caller sets owner, drive and disk name.
@@ -245,12 +241,8 @@ impl Store {
 /// Temp file + rename in the same directory.
 pub(crate) async fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let tmp = path.with_extension(format!("tmp-{}", random_hex(4)));
-    tokio::fs::write(&tmp, bytes)
-        .await
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    tokio::fs::rename(&tmp, path)
-        .await
-        .with_context(|| format!("cannot rename {} into place", tmp.display()))
+    tokio::fs::write(&tmp, bytes).await.with_context(|| format!("cannot write {}", tmp.display()))?;
+    tokio::fs::rename(&tmp, path).await.with_context(|| format!("cannot rename {} into place", tmp.display()))
 }
 
 /// A user permission as Drive would store it (id derived from the account).

@@ -12,8 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+use rsa::pkcs8::{DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -100,6 +99,8 @@ struct Claims {
     iss: String,
     #[serde(default)]
     scope: Option<String>,
+    /// A string, or (rarely) a list of audiences.
+    aud: serde_json::Value,
     exp: i64,
     iat: i64,
     #[serde(default)]
@@ -123,9 +124,15 @@ pub(crate) async fn token_endpoint(State(state): State<SharedState>, body: Bytes
     match form.get("grant_type").map(String::as_str) {
         Some(JWT_BEARER) => {}
         Some(other) => {
-            return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", &format!("Invalid grant_type: {other}"));
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                &format!("Invalid grant_type: {other}"),
+            );
         }
-        None => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Missing required parameter: grant_type"),
+        None => {
+            return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Missing required parameter: grant_type");
+        }
     }
     let Some(assertion) = form.get("assertion") else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Missing required parameter: assertion");
@@ -137,73 +144,102 @@ pub(crate) async fn token_endpoint(State(state): State<SharedState>, body: Bytes
     issue(&state, claims)
 }
 
-/// Checks the assertion's signature against the keys issued to its `iss`, then its claims.
+/// The JOSE header of an assertion.
+#[derive(Debug, Deserialize)]
+struct JwtHeader {
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+}
+
+/// Base64url with or without `=` padding: `yup-oauth2` pads its segments and Google accepts it,
+/// which is why the signature is checked here over the segments exactly as sent rather than by a
+/// JWT library that insists on unpadded input.
+fn decode_segment(segment: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(segment.trim_end_matches('=')).ok()
+}
+
+fn signed_by(key: &KeyRecord, message: &[u8], signature: &[u8]) -> bool {
+    let Ok(public) = rsa::RsaPublicKey::from_public_key_pem(&key.public_key_pem) else {
+        return false;
+    };
+    let Ok(signature) = rsa::pkcs1v15::Signature::try_from(signature) else {
+        return false;
+    };
+    let verifier = rsa::pkcs1v15::VerifyingKey::<rsa::sha2::Sha256>::new(public);
+    rsa::signature::Verifier::verify(&verifier, message, &signature).is_ok()
+}
+
+/// Checks the assertion's RS256 signature against the keys issued to its `iss`, then its claims.
 async fn verify_assertion(state: &AppState, assertion: &str) -> Result<Claims, Box<Response>> {
     let refuse = |text: &str| Box::new(invalid_grant(text));
-    let header = jsonwebtoken::decode_header(assertion).map_err(|_| refuse("Invalid JWT Signature."))?;
-    if header.alg != Algorithm::RS256 {
+    let segments: Vec<&str> = assertion.trim().split('.').collect();
+    let [header, claims, signature] = segments[..] else {
+        return Err(refuse("Invalid JWT: the assertion is not header.claims.signature."));
+    };
+    let header: JwtHeader = decode_segment(header)
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| refuse("Invalid JWT: the header cannot be read."))?;
+    if header.alg != "RS256" {
         return Err(refuse("Invalid JWT Signature."));
     }
-    // Read `iss` before verifying, only to pick the candidate keys.
-    let unverified: Claims = assertion
-        .split('.')
-        .nth(1)
-        .and_then(|part| URL_SAFE_NO_PAD.decode(part).ok())
+    let parsed: Claims = decode_segment(claims)
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| refuse("Invalid JWT: the claims cannot be read."))?;
-    if state.config.service_account(&unverified.iss).is_none() {
+        .ok_or_else(|| refuse("Invalid JWT: the claims cannot be read (iss, scope, aud, iat, exp)."))?;
+    let signature = decode_segment(signature).ok_or_else(|| refuse("Invalid JWT Signature."))?;
+    if state.config.service_account(&parsed.iss).is_none() {
         return Err(refuse("Invalid grant: account not found"));
     }
-    let keys: Vec<KeyRecord> = {
+    let message = &assertion.trim().as_bytes()[..header_and_claims_len(assertion.trim())];
+    let key = {
         let store = state.store.lock().await;
         store
             .index
             .keys
             .iter()
-            .filter(|k| k.client_email.eq_ignore_ascii_case(&unverified.iss))
+            .filter(|k| k.client_email.eq_ignore_ascii_case(&parsed.iss))
             .filter(|k| header.kid.as_deref().is_none_or(|kid| kid == k.private_key_id))
+            .find(|k| signed_by(k, message, &signature))
             .cloned()
-            .collect()
     };
-    let mut verified = None;
-    for key in &keys {
-        let Ok(decoding) = DecodingKey::from_rsa_pem(key.public_key_pem.as_bytes()) else {
-            continue;
-        };
-        let mut validation = Validation::new(Algorithm::RS256);
-        // Expiry is checked below against the simulator's clock, not the wall clock.
-        validation.validate_exp = false;
-        validation.set_required_spec_claims(&["exp", "aud", "iss"]);
-        validation.set_audience(&[state.token_uri().as_str(), key.token_uri.as_str(), "https://oauth2.googleapis.com/token"]);
-        validation.set_issuer(&[key.client_email.as_str()]);
-        match jsonwebtoken::decode::<Claims>(assertion, &decoding, &validation) {
-            Ok(data) => {
-                verified = Some(data.claims);
-                break;
-            }
-            Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidAudience) => {
-                return Err(refuse("Invalid JWT: Failed audience check."));
-            }
-            Err(_) => {}
+    let key = key.ok_or_else(|| refuse("Invalid JWT Signature."))?;
+    let audiences = [state.token_uri(), key.token_uri.clone(), "https://oauth2.googleapis.com/token".to_owned()];
+    let audience_ok = match &parsed.aud {
+        serde_json::Value::String(aud) => audiences.contains(aud),
+        serde_json::Value::Array(list) => {
+            list.iter().any(|a| a.as_str().is_some_and(|a| audiences.iter().any(|x| x == a)))
         }
+        _ => false,
+    };
+    if !audience_ok {
+        return Err(refuse("Invalid JWT: Failed audience check."));
     }
-    let claims = verified.ok_or_else(|| refuse("Invalid JWT Signature."))?;
     let now = state.clock.now_secs();
-    let lifetime = claims.exp - claims.iat;
-    if claims.iat > now + SKEW_SECS || claims.exp <= now || !(1..=3600).contains(&lifetime) {
+    let lifetime = parsed.exp - parsed.iat;
+    if parsed.iat > now + SKEW_SECS || parsed.exp <= now || !(1..=3600).contains(&lifetime) {
         return Err(refuse(
             "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. \
              Check your iat and exp values in the JWT claim.",
         ));
     }
-    Ok(claims)
+    Ok(parsed)
+}
+
+/// Length of `header.claims`, the signed part of a JWT.
+fn header_and_claims_len(assertion: &str) -> usize {
+    assertion.rfind('.').unwrap_or(0)
 }
 
 /// Turns verified claims into an access token (or refuses the scope or the delegation).
 fn issue(state: &AppState, claims: Claims) -> Response {
-    let scopes: Vec<String> = claims.scope.as_deref().unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+    let scopes: Vec<String> =
+        claims.scope.as_deref().unwrap_or_default().split_whitespace().map(str::to_owned).collect();
     if scopes.is_empty() {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", "Invalid OAuth scope or ID token audience provided.");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            "Invalid OAuth scope or ID token audience provided.",
+        );
     }
     let delegation = state.config.service_account(&claims.iss).is_some_and(|sa| sa.domain_wide_delegation);
     let (email, service_account) = match claims.sub.as_deref() {

@@ -40,10 +40,21 @@ pub(crate) async fn post(State(state): State<SharedState>, request: Request) -> 
     };
     let result = match params.get("uploadType") {
         Some("resumable") => initiate(&state, &caller, &params, &parts.headers, body).await,
-        Some("media") => simple(&state, &caller, &params, header_str(&parts.headers, header::CONTENT_TYPE), FileMetadata::default(), body).await,
+        Some("media") => {
+            simple(
+                &state,
+                &caller,
+                &params,
+                header_str(&parts.headers, header::CONTENT_TYPE),
+                FileMetadata::default(),
+                body,
+            )
+            .await
+        }
         Some("multipart" | "related") => multipart(&state, &caller, &params, &parts.headers, body).await,
         Some(other) => Err(ApiError::invalid_parameter("uploadType", format!("Invalid upload type: {other}"))),
-        None => Err(ApiError::bad_request("required", "Media upload requires the uploadType parameter.").at_parameter("uploadType")),
+        None => Err(ApiError::bad_request("required", "Media upload requires the uploadType parameter.")
+            .at_parameter("uploadType")),
     };
     result.unwrap_or_else(IntoResponse::into_response)
 }
@@ -53,16 +64,23 @@ fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<St
 }
 
 /// Opens a resumable session: 200, empty body, the session URI in `Location`.
-async fn initiate(state: &AppState, caller: &Caller, params: &Params, headers: &HeaderMap, body: Body) -> ApiResult<Response> {
-    let metadata = axum::body::to_bytes(body, 1 << 20)
-        .await
-        .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "badRequest", "The metadata is larger than 1 MiB."))?;
+async fn initiate(
+    state: &AppState,
+    caller: &Caller,
+    params: &Params,
+    headers: &HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let metadata = axum::body::to_bytes(body, 1 << 20).await.map_err(|_| {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "badRequest", "The metadata is larger than 1 MiB.")
+    })?;
     let meta: FileMetadata = json_body(&metadata)?;
     let content_type = header_str(headers, "x-upload-content-type");
     let total = match header_str(headers, "x-upload-content-length") {
         None => None,
         Some(text) => Some(text.trim().parse::<u64>().map_err(|_| {
-            ApiError::bad_request("invalid", format!("Invalid X-Upload-Content-Length: {text}")).at_parameter("X-Upload-Content-Length")
+            ApiError::bad_request("invalid", format!("Invalid X-Upload-Content-Length: {text}"))
+                .at_parameter("X-Upload-Content-Length")
         })?),
     };
     let supports = params.supports_all_drives()?;
@@ -70,13 +88,22 @@ async fn initiate(state: &AppState, caller: &Caller, params: &Params, headers: &
     let now = state.clock.now_ms();
     let planned = {
         let mut store = state.store.lock().await;
-        let planned = plan(&mut store, caller, meta, supports, Some(content_type.as_deref().unwrap_or("")), now).await?;
+        let planned =
+            plan(&mut store, caller, meta, supports, Some(content_type.as_deref().unwrap_or("")), now).await?;
         store.persist().await?;
         planned
     };
     let upload_id = format!("ADsim{}", random_hex(24));
     let ttl_ms = i64::try_from(state.config.session_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-    let meta = SessionMeta { upload_id: upload_id.clone(), planned, initiator: caller.email.clone(), total, created_ms: now, expires_ms: now.saturating_add(ttl_ms), completed: None };
+    let meta = SessionMeta {
+        upload_id: upload_id.clone(),
+        planned,
+        initiator: caller.email.clone(),
+        total,
+        created_ms: now,
+        expires_ms: now.saturating_add(ttl_ms),
+        completed: None,
+    };
     state.sessions.create(meta).await?;
     let query: String = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(params_without_upload_id(params))
@@ -84,7 +111,11 @@ async fn initiate(state: &AppState, caller: &Caller, params: &Params, headers: &
         .finish();
     let location = format!("{}upload/drive/v3/files?{query}", state.base_url);
     tracing::debug!(upload_id = %upload_id, total = ?total, "resumable session opened");
-    Ok((StatusCode::OK, [(header::LOCATION, location), (header::HeaderName::from_static("x-guploader-uploadid"), upload_id)]).into_response())
+    Ok((
+        StatusCode::OK,
+        [(header::LOCATION, location), (header::HeaderName::from_static("x-guploader-uploadid"), upload_id)],
+    )
+        .into_response())
 }
 
 fn params_without_upload_id(params: &Params) -> Vec<(String, String)> {
@@ -128,7 +159,8 @@ async fn simple(
     let supports = params.supports_all_drives()?;
     let planned = {
         let mut store = state.store.lock().await;
-        plan(&mut store, caller, meta, supports, Some(content_type.as_deref().unwrap_or("")), state.clock.now_ms()).await?
+        plan(&mut store, caller, meta, supports, Some(content_type.as_deref().unwrap_or("")), state.clock.now_ms())
+            .await?
     };
     let part = state.sessions.part_path(&format!("simple-{}", random_hex(12)));
     let mut file = tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::create(&part).await?);
@@ -157,16 +189,28 @@ async fn simple(
 }
 
 /// `uploadType=multipart`: a `multipart/related` body with the JSON metadata then the media.
-async fn multipart(state: &AppState, caller: &Caller, params: &Params, headers: &HeaderMap, body: Body) -> ApiResult<Response> {
+async fn multipart(
+    state: &AppState,
+    caller: &Caller,
+    params: &Params,
+    headers: &HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
     let content_type = header_str(headers, header::CONTENT_TYPE).unwrap_or_default();
     let boundary = content_type
         .split(';')
         .filter_map(|p| p.trim().strip_prefix("boundary="))
         .next()
         .map(|b| b.trim_matches('"').to_owned())
-        .ok_or_else(|| ApiError::bad_request("badContent", "A multipart upload needs Content-Type: multipart/related; boundary=…"))?;
+        .ok_or_else(|| {
+            ApiError::bad_request("badContent", "A multipart upload needs Content-Type: multipart/related; boundary=…")
+        })?;
     let bytes = axum::body::to_bytes(body, MULTIPART_LIMIT).await.map_err(|_| {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "uploadTooLarge", "Multipart uploads are limited to 32 MiB here: use a resumable upload.")
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "uploadTooLarge",
+            "Multipart uploads are limited to 32 MiB here: use a resumable upload.",
+        )
     })?;
     let parts = crate::multipart::split(&bytes, &boundary)
         .ok_or_else(|| ApiError::bad_request("badContent", "The multipart body has no metadata and media parts."))?;

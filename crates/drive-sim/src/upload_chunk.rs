@@ -27,6 +27,9 @@ use crate::server::ConnControl;
 use crate::state::{AppState, SharedState};
 use crate::upload_session::{GRANULE, Session, md5_of_file};
 
+/// How long a chunk's body may pause before the connection counts as dropped.
+const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A parsed `Content-Range`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Range {
@@ -35,11 +38,13 @@ enum Range {
 }
 
 fn bad_range(text: &str) -> ApiError {
-    ApiError::bad_request("badContent", format!("Failed to parse Content-Range header: {text:?}")).at_parameter("Content-Range")
+    ApiError::bad_request("badContent", format!("Failed to parse Content-Range header: {text:?}"))
+        .at_parameter("Content-Range")
 }
 
 fn parse_range(headers: &HeaderMap) -> ApiResult<Range> {
-    let content_length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let content_length =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let Some(text) = headers.get(header::CONTENT_RANGE).and_then(|v| v.to_str().ok()) else {
         // No Content-Range: the body is the whole file.
         let len = content_length.ok_or_else(|| {
@@ -58,7 +63,8 @@ fn parse_range(headers: &HeaderMap) -> ApiResult<Range> {
     }
     let (a, b) = span.split_once('-').ok_or_else(|| bad_range(text))?;
     let (start, end) = (a.parse::<u64>().map_err(|_| bad_range(text))?, b.parse::<u64>().map_err(|_| bad_range(text))?);
-    if end < start || total.is_some_and(|t| end >= t) {
+    // Drive caps files at 5 TB; anything near u64::MAX is nonsense and must not overflow below.
+    if end < start || end >= 1 << 62 || total.is_some_and(|t| end >= t) {
         return Err(bad_range(text));
     }
     let len = end - start + 1;
@@ -73,7 +79,8 @@ fn parse_range(headers: &HeaderMap) -> ApiResult<Range> {
 
 /// `308 Resume Incomplete`, with `Range` only when something is stored.
 fn resume_incomplete(upload_id: &str, offset: u64) -> Response {
-    let mut response = (StatusCode::PERMANENT_REDIRECT, [("x-guploader-uploadid", upload_id.to_owned())]).into_response();
+    let mut response =
+        (StatusCode::PERMANENT_REDIRECT, [("x-guploader-uploadid", upload_id.to_owned())]).into_response();
     if offset > 0
         && let Ok(value) = format!("bytes=0-{}", offset - 1).parse()
     {
@@ -83,8 +90,12 @@ fn resume_incomplete(upload_id: &str, offset: u64) -> Response {
 }
 
 fn session_gone(upload_id: &str) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "notFound", format!("Upload session {upload_id} does not exist or has expired: start a new upload."))
-        .at_parameter("upload_id")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "notFound",
+        format!("Upload session {upload_id} does not exist or has expired: start a new upload."),
+    )
+    .at_parameter("upload_id")
 }
 
 /// `PUT` (or `POST`) on a session URI.
@@ -124,7 +135,10 @@ async fn handle(
     if let (Some(declared), Some(now)) = (s.meta.total, total)
         && declared != now
     {
-        return Err(ApiError::bad_request("badContent", format!("The upload's total size is {declared} bytes, not {now}.")));
+        return Err(ApiError::bad_request(
+            "badContent",
+            format!("The upload's total size is {declared} bytes, not {now}."),
+        ));
     }
     if s.meta.total.is_none() && total.is_some() {
         s.meta.total = total;
@@ -180,7 +194,11 @@ async fn finish_or_continue(state: &AppState, params: &Params, s: &mut Session) 
 }
 
 async fn completed(state: &AppState, params: &Params, file_id: &str, s: &Session) -> ApiResult<Response> {
-    let fields = crate::fields::Selection::from_param(params.get("fields"), crate::files::DEFAULT_FILE_FIELDS, &crate::fields::FILE)?;
+    let fields = crate::fields::Selection::from_param(
+        params.get("fields"),
+        crate::files::DEFAULT_FILE_FIELDS,
+        &crate::fields::FILE,
+    )?;
     let store = state.store.lock().await;
     let body = crate::files::file_response(state, &store, file_id, &s.meta.initiator, &fields)?;
     Ok((StatusCode::OK, axum::Json(body)).into_response())
@@ -216,7 +234,18 @@ async fn receive(
     let mut outcome = Outcome { dropped: false, error: None };
     let mut broken = false;
     let mut stream = body.into_data_stream();
-    while let Some(frame) = stream.next().await {
+    loop {
+        // A client that stalls mid-chunk would hold the session's lock forever; Google drops
+        // such connections too.
+        let frame = match tokio::time::timeout(IDLE_TIMEOUT, stream.next()).await {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break,
+            Err(_) => {
+                tracing::debug!(upload_id = %s.meta.upload_id, "chunk body stalled, treating it as a dropped connection");
+                broken = true;
+                break;
+            }
+        };
         let Ok(bytes) = frame else {
             broken = true;
             break;

@@ -67,12 +67,18 @@ pub(crate) struct Sessions {
 }
 
 impl Sessions {
-    /// Loads the sessions a previous run left behind.
-    pub async fn load(dir: PathBuf) -> anyhow::Result<Sessions> {
+    /// Loads the sessions a previous run left behind, deleting expired ones and the leftovers
+    /// of simple uploads that were cut off by a crash.
+    pub async fn load(dir: PathBuf, now_ms: i64) -> anyhow::Result<Sessions> {
         let mut map = HashMap::new();
+        let mut expired = Vec::new();
         let mut entries = tokio::fs::read_dir(&dir).await.with_context(|| format!("cannot list {}", dir.display()))?;
         while let Some(entry) = entries.next_entry().await? {
             let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with("simple-") {
+                let _ = tokio::fs::remove_file(&path).await;
+                continue;
+            }
             if path.extension().is_none_or(|e| e != "json") {
                 continue;
             }
@@ -81,6 +87,10 @@ impl Sessions {
                 tracing::warn!(path = %path.display(), "unreadable upload session skipped");
                 continue;
             };
+            if meta.expires_ms <= now_ms {
+                expired.push(meta.upload_id);
+                continue;
+            }
             let offset = match tokio::fs::metadata(dir.join(format!("{}.part", meta.upload_id))).await {
                 Ok(m) => m.len(),
                 Err(_) => 0,
@@ -88,7 +98,11 @@ impl Sessions {
             let md5 = (offset == 0).then(Md5::new);
             map.insert(meta.upload_id.clone(), Arc::new(Mutex::new(Session { meta, offset, md5 })));
         }
-        Ok(Sessions { dir, map: std::sync::Mutex::new(map) })
+        let sessions = Sessions { dir, map: std::sync::Mutex::new(map) };
+        for upload_id in expired {
+            sessions.remove(&upload_id).await;
+        }
+        Ok(sessions)
     }
 
     fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Mutex<Session>>>> {

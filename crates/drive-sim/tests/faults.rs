@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 async fn injected_5xx_answers_the_next_n_matching_requests_then_recovers() {
     let t = start().await;
     let token = t.token().await;
-    t.sim.add_fault(FaultRule::new(FaultAction::ServerError { status: 503 }).on_method("GET").on_path("/drive/v3/files").times(2));
+    t.sim.add_fault(
+        FaultRule::new(FaultAction::ServerError { status: 503 }).on_method("GET").on_path("/drive/v3/files").times(2),
+    );
     let about = t.get(&token, "drive/v3/about?fields=user").await;
     assert_eq!(about.status(), 200, "other routes are untouched");
     for _ in 0..2 {
@@ -32,7 +34,12 @@ async fn injected_5xx_answers_the_next_n_matching_requests_then_recovers() {
 async fn an_injected_rate_limit_carries_retry_after() {
     let t = start().await;
     let token = t.token().await;
-    let rule = FaultRule::new(FaultAction::RateLimit { status: 429, reason: RateLimitReason::UserRateLimitExceeded, retry_after_secs: 7 }).times(1);
+    let rule = FaultRule::new(FaultAction::RateLimit {
+        status: 429,
+        reason: RateLimitReason::UserRateLimitExceeded,
+        retry_after_secs: 7,
+    })
+    .times(1);
     t.sim.add_fault(rule);
     let limited = t.get(&token, "drive/v3/files").await;
     assert_eq!(limited.status(), 429);
@@ -59,7 +66,9 @@ async fn the_control_endpoint_adds_latency_and_5xx_on_uploads() {
     assert!(started.elapsed() >= Duration::from_millis(300));
 
     let bytes = data(256 * KIB + 10);
-    let session = t.open_session(&token, "supportsAllDrives=true&fields=size", json!({"name": "a.bin", "parents": [DRIVE]}), None).await;
+    let session = t
+        .open_session(&token, "supportsAllDrives=true&fields=size", json!({"name": "a.bin", "parents": [DRIVE]}), None)
+        .await;
     let failed = t.put_chunk(&session, &bytes, 0, 256 * KIB).await;
     assert_eq!(error_reason(failed).await, (500, "backendError".to_owned()));
     // After a 5xx the client asks what is stored, then resumes.

@@ -27,7 +27,8 @@ async fn shared_drive_items_are_not_found_without_supports_all_drives() {
     let permissions = t.get(&token, &format!("drive/v3/files/{folder}/permissions")).await;
     assert_eq!(error_reason(permissions).await, (404, "notFound".to_owned()));
 
-    let get = t.get(&token, &format!("drive/v3/files/{folder}?supportsAllDrives=true&fields=id,name,driveId,parents")).await;
+    let get =
+        t.get(&token, &format!("drive/v3/files/{folder}?supportsAllDrives=true&fields=id,name,driveId,parents")).await;
     assert_eq!(get.status(), 200);
     let body: Value = get.json().await.unwrap();
     assert_eq!(body, json!({"id": folder, "name": "Engineering", "driveId": DRIVE, "parents": [DRIVE]}));
@@ -39,7 +40,8 @@ async fn lists_show_shared_drive_items_only_with_include_items_from_all_drives()
     let token = t.token().await;
     t.folder(&token, "Engineering", DRIVE).await;
     let q = format!("'{DRIVE}' in parents");
-    let plain = t.http.get(t.url("drive/v3/files")).bearer_auth(&token).query(&[("q", q.as_str())]).send().await.unwrap();
+    let plain =
+        t.http.get(t.url("drive/v3/files")).bearer_auth(&token).query(&[("q", q.as_str())]).send().await.unwrap();
     assert!(names(plain).await.is_empty());
     let half = t
         .http
@@ -63,7 +65,12 @@ async fn lists_show_shared_drive_items_only_with_include_items_from_all_drives()
         .http
         .get(t.url("drive/v3/files"))
         .bearer_auth(&token)
-        .query(&[("corpora", "drive"), ("driveId", DRIVE), ("supportsAllDrives", "true"), ("includeItemsFromAllDrives", "true")])
+        .query(&[
+            ("corpora", "drive"),
+            ("driveId", DRIVE),
+            ("supportsAllDrives", "true"),
+            ("includeItemsFromAllDrives", "true"),
+        ])
         .send()
         .await
         .unwrap();
@@ -74,7 +81,9 @@ async fn lists_show_shared_drive_items_only_with_include_items_from_all_drives()
 async fn a_service_account_cannot_store_files_in_a_my_drive_folder() {
     let t = start().await;
     let token = t.token().await;
-    let file = t.post(&token, "drive/v3/files", json!({"name": "notes.txt", "mimeType": "text/plain", "parents": [MY_FOLDER]})).await;
+    let file = t
+        .post(&token, "drive/v3/files", json!({"name": "notes.txt", "mimeType": "text/plain", "parents": [MY_FOLDER]}))
+        .await;
     let status = file.status();
     let body: Value = file.json().await.unwrap();
     assert_eq!(status, 403);
@@ -90,7 +99,8 @@ async fn a_service_account_cannot_store_files_in_a_my_drive_folder() {
         .unwrap();
     assert_eq!(error_reason(upload).await, (403, "storageQuotaExceeded".to_owned()));
     // A folder holds no bytes, so that is allowed (and is how people get fooled).
-    let folder = t.post(&token, "drive/v3/files", json!({"name": "Sub", "mimeType": FOLDER, "parents": [MY_FOLDER]})).await;
+    let folder =
+        t.post(&token, "drive/v3/files", json!({"name": "Sub", "mimeType": FOLDER, "parents": [MY_FOLDER]})).await;
     assert_eq!(folder.status(), 200);
 }
 
@@ -100,7 +110,13 @@ async fn a_delegated_person_can_store_files_in_their_my_drive_folder() {
     let mut claims = t.claims();
     claims["sub"] = json!(drive_sim::DEFAULT_USER);
     let token = t.token_for(claims).await;
-    let response = t.post(&token, "drive/v3/files?fields=id,owners,size", json!({"name": "notes.txt", "mimeType": "text/plain", "parents": [MY_FOLDER]})).await;
+    let response = t
+        .post(
+            &token,
+            "drive/v3/files?fields=id,owners,size",
+            json!({"name": "notes.txt", "mimeType": "text/plain", "parents": [MY_FOLDER]}),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["owners"][0]["emailAddress"], drive_sim::DEFAULT_USER);
@@ -137,11 +153,18 @@ async fn list_queries_filter_by_name_parent_mime_type_and_trashed() {
     t.folder(&token, "Sub", &stage).await;
     let flags = "supportsAllDrives=true";
     for name in ["agenda.txt", "old.txt"] {
-        let r = t.post(&token, &format!("drive/v3/files?{flags}"), json!({"name": name, "mimeType": "text/plain", "parents": [stage]})).await;
+        let r = t
+            .post(
+                &token,
+                &format!("drive/v3/files?{flags}"),
+                json!({"name": name, "mimeType": "text/plain", "parents": [stage]}),
+            )
+            .await;
         assert_eq!(r.status(), 200);
     }
     let old = {
-        let r = t.get(&token, &format!("drive/v3/files?{flags}&includeItemsFromAllDrives=true&q=name%3D'old.txt'")).await;
+        let r =
+            t.get(&token, &format!("drive/v3/files?{flags}&includeItemsFromAllDrives=true&q=name%3D'old.txt'")).await;
         let body: Value = r.json().await.unwrap();
         body["files"][0]["id"].as_str().unwrap().to_owned()
     };
@@ -151,14 +174,32 @@ async fn list_queries_filter_by_name_parent_mime_type_and_trashed() {
         t.http
             .get(t.url("drive/v3/files"))
             .bearer_auth(&token)
-            .query(&[("q", q), ("supportsAllDrives", "true".into()), ("includeItemsFromAllDrives", "true".into()), ("orderBy", "name".into())])
+            .query(&[
+                ("q", q),
+                ("supportsAllDrives", "true".into()),
+                ("includeItemsFromAllDrives", "true".into()),
+                ("orderBy", "name".into()),
+            ])
             .send()
     };
-    assert_eq!(names(list(format!("'{stage}' in parents")).await.unwrap()).await, ["agenda.txt", "old.txt", "Sub"], "trashed items are listed unless excluded");
-    assert_eq!(names(list(format!("'{stage}' in parents and trashed = false")).await.unwrap()).await, ["agenda.txt", "Sub"]);
-    assert_eq!(names(list(format!("'{stage}' in parents and mimeType != '{FOLDER}'")).await.unwrap()).await, ["agenda.txt", "old.txt"]);
+    assert_eq!(
+        names(list(format!("'{stage}' in parents")).await.unwrap()).await,
+        ["agenda.txt", "old.txt", "Sub"],
+        "trashed items are listed unless excluded"
+    );
+    assert_eq!(
+        names(list(format!("'{stage}' in parents and trashed = false")).await.unwrap()).await,
+        ["agenda.txt", "Sub"]
+    );
+    assert_eq!(
+        names(list(format!("'{stage}' in parents and mimeType != '{FOLDER}'")).await.unwrap()).await,
+        ["agenda.txt", "old.txt"]
+    );
     assert_eq!(names(list(format!("'{stage}' in parents and mimeType = '{FOLDER}'")).await.unwrap()).await, ["Sub"]);
-    assert_eq!(names(list("name contains 'agen' or name = 'Sub'".to_owned()).await.unwrap()).await, ["agenda.txt", "Sub"]);
+    assert_eq!(
+        names(list("name contains 'agen' or name = 'Sub'".to_owned()).await.unwrap()).await,
+        ["agenda.txt", "Sub"]
+    );
     let bad = list("modifiedTime > '2024-01-01'".to_owned()).await.unwrap();
     assert_eq!(error_reason(bad).await, (400, "invalid".to_owned()));
 }
@@ -184,7 +225,17 @@ async fn lists_page_with_page_tokens_and_return_only_the_fields_asked_for() {
         if let Some(token) = &page_token {
             query.push(("pageToken", token.clone()));
         }
-        let body: Value = t.http.get(t.url("drive/v3/files")).bearer_auth(&token).query(&query).send().await.unwrap().json().await.unwrap();
+        let body: Value = t
+            .http
+            .get(t.url("drive/v3/files"))
+            .bearer_auth(&token)
+            .query(&query)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         for file in body["files"].as_array().unwrap() {
             assert_eq!(file.as_object().unwrap().len(), 2, "only id and name: {file}");
             seen.push(file["name"].as_str().unwrap().to_owned());
@@ -219,7 +270,11 @@ async fn generated_ids_make_a_create_idempotent() {
     let retry = t.post(&token, "drive/v3/files?supportsAllDrives=true", body).await;
     assert_eq!(error_reason(retry).await, (409, "duplicate".to_owned()));
     let made_up = t
-        .post(&token, "drive/v3/files?supportsAllDrives=true", json!({"id": "1NotGeneratedByDrive", "name": "x", "mimeType": FOLDER, "parents": [DRIVE]}))
+        .post(
+            &token,
+            "drive/v3/files?supportsAllDrives=true",
+            json!({"id": "1NotGeneratedByDrive", "name": "x", "mimeType": FOLDER, "parents": [DRIVE]}),
+        )
         .await;
     assert_eq!(error_reason(made_up).await, (400, "invalid".to_owned()));
 }
@@ -232,16 +287,28 @@ async fn update_renames_moves_and_trashes_on_disk_too() {
     let b = t.folder(&token, "B", DRIVE).await;
     let item = t.folder(&token, "draft", &a).await;
     let flags = "supportsAllDrives=true";
-    let renamed = t.patch(&token, &format!("drive/v3/files/{item}?{flags}&addParents={b}&removeParents={a}&fields=name,parents"), json!({"name": "final"})).await;
+    let renamed = t
+        .patch(
+            &token,
+            &format!("drive/v3/files/{item}?{flags}&addParents={b}&removeParents={a}&fields=name,parents"),
+            json!({"name": "final"}),
+        )
+        .await;
     assert_eq!(renamed.status(), 200);
     assert_eq!(renamed.json::<Value>().await.unwrap(), json!({"name": "final", "parents": [b]}));
     assert!(t.sim.drive_dir().join("Butterboard Recordings/B/final").is_dir());
     assert!(!t.sim.drive_dir().join("Butterboard Recordings/A/draft").exists());
     let second_parent = t.patch(&token, &format!("drive/v3/files/{item}?{flags}&addParents={a}"), json!({})).await;
     assert_eq!(error_reason(second_parent).await, (403, "cannotAddParent".to_owned()));
-    let trashed = t.patch(&token, &format!("drive/v3/files/{b}?{flags}&fields=trashed"), json!({"trashed": true})).await;
+    let trashed =
+        t.patch(&token, &format!("drive/v3/files/{b}?{flags}&fields=trashed"), json!({"trashed": true})).await;
     assert_eq!(trashed.json::<Value>().await.unwrap()["trashed"], true);
-    let child: Value = t.get(&token, &format!("drive/v3/files/{item}?{flags}&fields=trashed,explicitlyTrashed")).await.json().await.unwrap();
+    let child: Value = t
+        .get(&token, &format!("drive/v3/files/{item}?{flags}&fields=trashed,explicitlyTrashed"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(child, json!({"trashed": true, "explicitlyTrashed": false}), "a trashed folder trashes its children");
 }
 
@@ -255,4 +322,26 @@ async fn about_needs_fields_and_reports_no_quota_for_a_service_account() {
     assert_eq!(about["user"]["emailAddress"], drive_sim::DEFAULT_SERVICE_ACCOUNT);
     assert_eq!(about["storageQuota"]["limit"], "0");
     assert!(about.get("kind").is_none(), "only the fields asked for");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_400_and_the_server_keeps_serving() {
+    let t = start().await;
+    let token = t.token().await;
+    let bad_json = t.http.post(t.url("drive/v3/files")).bearer_auth(&token).body("{not json").send().await.unwrap();
+    assert_eq!(error_reason(bad_json).await, (400, "parseError".to_owned()));
+    let bad_flag = t.get(&token, "drive/v3/files?supportsAllDrives=maybe").await;
+    assert_eq!(error_reason(bad_flag).await, (400, "invalid".to_owned()));
+    let bad_page = t.get(&token, "drive/v3/files?pageToken=garbage").await;
+    assert_eq!(error_reason(bad_page).await, (400, "invalid".to_owned()));
+    let huge_offset =
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, "o18446744073709551615");
+    let far_page = t.get(&token, &format!("drive/v3/files?pageToken={huge_offset}")).await;
+    assert_eq!(far_page.status(), 200);
+    let long_q = vec!["name = 'a'"; 400].join(" and ");
+    let long = t.http.get(t.url("drive/v3/files")).bearer_auth(&token).query(&[("q", long_q)]).send().await.unwrap();
+    assert_eq!(error_reason(long).await, (400, "invalid".to_owned()));
+    let bad_size = t.get(&token, "drive/v3/files?pageSize=100000").await;
+    assert_eq!(error_reason(bad_size).await, (400, "invalid".to_owned()));
+    assert_eq!(t.get(&token, "drive/v3/files").await.status(), 200);
 }

@@ -47,10 +47,21 @@ async fn a_restarted_simulator_keeps_files_metadata_permissions_tokens_and_sessi
     let bytes = data(300 * KIB);
     let file = upload(&t, &token, "recording.mp4", &folder, &bytes).await;
     let share = t
-        .post(&token, &format!("drive/v3/files/{file}/permissions?{FLAGS}"), json!({"type": "user", "role": "reader", "emailAddress": "anna@butterboard.example"}))
+        .post(
+            &token,
+            &format!("drive/v3/files/{file}/permissions?{FLAGS}"),
+            json!({"type": "user", "role": "reader", "emailAddress": "anna@butterboard.example"}),
+        )
         .await;
     assert_eq!(share.status(), 200);
-    let session = t.open_session(&token, &format!("{FLAGS}&fields=md5Checksum"), json!({"name": "second.mp4", "parents": [folder]}), None).await;
+    let session = t
+        .open_session(
+            &token,
+            &format!("{FLAGS}&fields=md5Checksum"),
+            json!({"name": "second.mp4", "parents": [folder]}),
+            None,
+        )
+        .await;
     assert_eq!(next_offset(&t.put_chunk(&session, &bytes, 0, 256 * KIB).await), 256 * KIB);
     let old_key = t.key.clone();
 
@@ -62,19 +73,37 @@ async fn a_restarted_simulator_keeps_files_metadata_permissions_tokens_and_sessi
     let t = TestSim { sim, dir, http: client(), key: old_key };
 
     // A token issued before the restart still works, and so does the old key file.
-    let meta: Value = t.get(&token, &format!("drive/v3/files/{file}?{FLAGS}&fields=name,size,md5Checksum,parents")).await.json().await.unwrap();
-    assert_eq!(meta, json!({"name": "recording.mp4", "size": bytes.len().to_string(), "md5Checksum": md5_hex(&bytes), "parents": [folder]}));
+    let meta: Value = t
+        .get(&token, &format!("drive/v3/files/{file}?{FLAGS}&fields=name,size,md5Checksum,parents"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        meta,
+        json!({"name": "recording.mp4", "size": bytes.len().to_string(), "md5Checksum": md5_hex(&bytes), "parents": [folder]})
+    );
     let claims = t.claims();
     let fresh = t
         .http
         .post(t.sim.token_uri())
-        .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", t.assertion(&claims).as_str())])
+        .form(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            ("assertion", t.assertion(&claims).as_str()),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(fresh.status(), 200);
-    let permissions: Value = t.get(&token, &format!("drive/v3/files/{file}/permissions?{FLAGS}&fields=permissions(emailAddress,role)")).await.json().await.unwrap();
-    assert!(permissions["permissions"].as_array().unwrap().iter().any(|p| p["emailAddress"] == "anna@butterboard.example"));
+    let permissions: Value = t
+        .get(&token, &format!("drive/v3/files/{file}/permissions?{FLAGS}&fields=permissions(emailAddress,role)"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        permissions["permissions"].as_array().unwrap().iter().any(|p| p["emailAddress"] == "anna@butterboard.example")
+    );
     let content = t.get(&token, &format!("drive/v3/files/{file}?{FLAGS}&alt=media")).await.bytes().await.unwrap();
     assert_eq!(&content[..], &bytes[..]);
 
@@ -84,7 +113,11 @@ async fn a_restarted_simulator_keeps_files_metadata_permissions_tokens_and_sessi
     assert_eq!(next_offset(&status), 256 * KIB);
     let done = t.put_chunk(&session, &bytes, 256 * KIB, bytes.len() - 256 * KIB).await;
     assert_eq!(done.status(), 200);
-    assert_eq!(done.json::<Value>().await.unwrap()["md5Checksum"], md5_hex(&bytes), "md5 recomputed from disk after the restart");
+    assert_eq!(
+        done.json::<Value>().await.unwrap()["md5Checksum"],
+        md5_hex(&bytes),
+        "md5 recomputed from disk after the restart"
+    );
 }
 
 #[tokio::test]
@@ -97,7 +130,9 @@ async fn the_inspection_endpoints_show_tree_uploads_and_requests() {
     let tree: Value = t.http.get(t.url("_sim/tree")).send().await.unwrap().json().await.unwrap();
     assert_eq!(tree[0]["name"], drive_sim::DEFAULT_SHARED_DRIVE_NAME);
     assert_eq!(tree[0]["kind"], "shared_drive");
-    assert!(tree[0]["permissions"].as_array().unwrap().iter().any(|p| p["email"] == drive_sim::DEFAULT_SERVICE_ACCOUNT));
+    assert!(
+        tree[0]["permissions"].as_array().unwrap().iter().any(|p| p["email"] == drive_sim::DEFAULT_SERVICE_ACCOUNT)
+    );
     assert_eq!(tree[0]["children"][0]["name"], "Inspected");
     let uploads: Value = t.http.get(t.url("_sim/uploads")).send().await.unwrap().json().await.unwrap();
     assert_eq!(uploads[0]["name"], "big.mp4");

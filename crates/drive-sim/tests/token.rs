@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 async fn the_written_key_file_has_googles_service_account_shape() {
     let t = start().await;
     let written: Value = serde_json::from_slice(&std::fs::read(t.dir.path().join("key.json")).unwrap()).unwrap();
-    for field in ["type", "project_id", "private_key_id", "private_key", "client_email", "client_id", "auth_uri", "token_uri"] {
+    for field in
+        ["type", "project_id", "private_key_id", "private_key", "client_email", "client_id", "auth_uri", "token_uri"]
+    {
         assert!(written[field].as_str().is_some_and(|v| !v.is_empty()), "{field} is missing");
     }
     assert_eq!(written["type"], "service_account");
@@ -48,7 +50,9 @@ async fn a_forged_or_tampered_assertion_is_refused_as_invalid_grant() {
     let pem = rsa::pkcs8::EncodePrivateKey::to_pkcs8_pem(&forger, rsa::pkcs8::LineEnding::LF).unwrap();
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
     header.kid = Some(t.key.private_key_id.clone());
-    let forged = jsonwebtoken::encode(&header, &t.claims(), &jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap()).unwrap();
+    let forged =
+        jsonwebtoken::encode(&header, &t.claims(), &jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap())
+            .unwrap();
     // A genuine signature over different claims.
     let genuine = t.assertion(&t.claims());
     let mut parts: Vec<String> = genuine.split('.').map(str::to_owned).collect();
@@ -132,8 +136,37 @@ async fn a_read_only_scope_cannot_create_files() {
     claims["scope"] = json!("https://www.googleapis.com/auth/drive.readonly");
     let token = t.token_for(claims).await;
     let response = t
-        .post(&token, "drive/v3/files?supportsAllDrives=true", json!({"name": "x", "mimeType": FOLDER, "parents": [drive_sim::DEFAULT_SHARED_DRIVE_ID]}))
+        .post(
+            &token,
+            "drive/v3/files?supportsAllDrives=true",
+            json!({"name": "x", "mimeType": FOLDER, "parents": [drive_sim::DEFAULT_SHARED_DRIVE_ID]}),
+        )
         .await;
     assert_eq!(error_reason(response).await, (403, "insufficientPermissions".to_owned()));
     assert_eq!(t.get(&token, "drive/v3/files").await.status(), 200, "reading is still allowed");
+}
+
+/// yup-oauth2 writes its assertion by hand: padded base64url, no `kid`, `"sub": null`.
+#[tokio::test]
+async fn an_assertion_encoded_like_yup_oauth2_is_accepted() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE;
+    use rsa::signature::{SignatureEncoding, Signer};
+
+    let t = start().await;
+    let claims = json!({
+        "iss": t.key.client_email, "aud": t.key.token_uri, "exp": now() + 3595, "iat": now(),
+        "sub": null, "scope": DRIVE_SCOPE,
+    });
+    let mut jwt = URL_SAFE.encode(r#"{"alg":"RS256","typ":"JWT"}"#);
+    jwt.push('.');
+    jwt.push_str(&URL_SAFE.encode(claims.to_string()));
+    let private = <rsa::RsaPrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_pem(&t.key.private_key).unwrap();
+    let signer = rsa::pkcs1v15::SigningKey::<rsa::sha2::Sha256>::new(private);
+    let signature = signer.sign(jwt.as_bytes()).to_vec();
+    jwt.push('.');
+    jwt.push_str(&URL_SAFE.encode(signature));
+    assert!(jwt.contains('='), "this test is about padded segments");
+    let response = t.exchange(&jwt).await;
+    assert_eq!(response.status(), 200, "{:?}", response.text().await);
 }

@@ -20,7 +20,12 @@ async fn a_multi_chunk_upload_answers_308_with_range_then_the_file() {
     let folder = t.folder(&token, "Stage 1", DRIVE).await;
     let bytes = data(3 * CHUNK + 1000);
     let session = t
-        .open_session(&token, &format!("{FLAGS}&fields=id,name,size,md5Checksum,parents"), json!({"name": "recording.mp4", "parents": [folder]}), Some(bytes.len() as u64))
+        .open_session(
+            &token,
+            &format!("{FLAGS}&fields=id,name,size,md5Checksum,parents"),
+            json!({"name": "recording.mp4", "parents": [folder]}),
+            Some(bytes.len() as u64),
+        )
         .await;
     assert!(session.starts_with(t.sim.base_url()), "the session URI points at the simulator");
     let nothing = t.status_query(&session, bytes.len()).await;
@@ -55,10 +60,16 @@ async fn md5_checksum_and_size_come_only_when_asked_with_fields() {
     assert!(default.get("md5Checksum").is_none() && default.get("size").is_none(), "{default}");
     assert_eq!(default["kind"], "drive#file");
     let id = default["id"].as_str().unwrap();
-    let asked: Value = t.get(&token, &format!("drive/v3/files/{id}?{FLAGS}&fields=size,md5Checksum")).await.json().await.unwrap();
+    let asked: Value =
+        t.get(&token, &format!("drive/v3/files/{id}?{FLAGS}&fields=size,md5Checksum")).await.json().await.unwrap();
     assert_eq!(asked, json!({"size": "1000", "md5Checksum": md5_hex(&bytes)}));
     let folder = t.folder(&token, "F", DRIVE).await;
-    let folder: Value = t.get(&token, &format!("drive/v3/files/{folder}?{FLAGS}&fields=id,size,md5Checksum")).await.json().await.unwrap();
+    let folder: Value = t
+        .get(&token, &format!("drive/v3/files/{folder}?{FLAGS}&fields=id,size,md5Checksum"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(folder.as_object().unwrap().len(), 1, "folders have no size or md5: {folder}");
 }
 
@@ -67,7 +78,8 @@ async fn a_chunk_that_is_not_a_multiple_of_256_kib_is_refused() {
     let t = start().await;
     let token = t.token().await;
     let bytes = data(2 * CHUNK);
-    let session = t.open_session(&token, FLAGS, json!({"name": "a.bin", "parents": [DRIVE]}), Some(bytes.len() as u64)).await;
+    let session =
+        t.open_session(&token, FLAGS, json!({"name": "a.bin", "parents": [DRIVE]}), Some(bytes.len() as u64)).await;
     let odd = t.put_chunk(&session, &bytes, 0, CHUNK + 1).await;
     assert_eq!(error_reason(odd).await, (400, "badContent".to_owned()));
     let status = t.status_query(&session, bytes.len()).await;
@@ -80,7 +92,14 @@ async fn a_partially_accepted_chunk_makes_the_client_resume_from_range() {
     let t = start().await;
     let token = t.token().await;
     let bytes = data(4 * CHUNK + 123);
-    let session = t.open_session(&token, &format!("{FLAGS}&fields=md5Checksum,size"), json!({"name": "a.bin", "parents": [DRIVE]}), None).await;
+    let session = t
+        .open_session(
+            &token,
+            &format!("{FLAGS}&fields=md5Checksum,size"),
+            json!({"name": "a.bin", "parents": [DRIVE]}),
+            None,
+        )
+        .await;
     t.sim.add_fault(FaultRule::new(FaultAction::PartialChunk { accept_bytes: CHUNK as u64 }).times(2));
     // A client that honours Range: send everything left, then continue from what was stored.
     let mut offset = 0;
@@ -107,9 +126,22 @@ async fn after_a_dropped_connection_a_status_query_says_what_was_kept() {
     let t = start().await;
     let token = t.token().await;
     let bytes = data(8 * CHUNK);
-    let session = t.open_session(&token, &format!("{FLAGS}&fields=md5Checksum"), json!({"name": "a.bin", "parents": [DRIVE]}), Some(bytes.len() as u64)).await;
+    let session = t
+        .open_session(
+            &token,
+            &format!("{FLAGS}&fields=md5Checksum"),
+            json!({"name": "a.bin", "parents": [DRIVE]}),
+            Some(bytes.len() as u64),
+        )
+        .await;
     t.sim.add_fault(FaultRule::new(FaultAction::DropConnection { after_bytes: (2 * CHUNK + 1000) as u64 }).times(1));
-    let dropped = t.http.put(&session).header("Content-Range", format!("bytes 0-{}/{}", bytes.len() - 1, bytes.len())).body(bytes.clone()).send().await;
+    let dropped = t
+        .http
+        .put(&session)
+        .header("Content-Range", format!("bytes 0-{}/{}", bytes.len() - 1, bytes.len()))
+        .body(bytes.clone())
+        .send()
+        .await;
     assert!(dropped.is_err(), "the connection dies instead of answering: {dropped:?}");
     let status = t.status_query(&session, bytes.len()).await;
     assert_eq!(status.status(), 308);
@@ -126,7 +158,14 @@ async fn chunks_past_the_stored_offset_are_ignored_and_overlaps_are_skipped() {
     let t = start().await;
     let token = t.token().await;
     let bytes = data(3 * CHUNK);
-    let session = t.open_session(&token, &format!("{FLAGS}&fields=md5Checksum"), json!({"name": "a.bin", "parents": [DRIVE]}), None).await;
+    let session = t
+        .open_session(
+            &token,
+            &format!("{FLAGS}&fields=md5Checksum"),
+            json!({"name": "a.bin", "parents": [DRIVE]}),
+            None,
+        )
+        .await;
     let gap = t.put_chunk(&session, &bytes, CHUNK, CHUNK).await;
     assert_eq!(gap.status(), 308);
     assert!(gap.headers().get("range").is_none(), "a chunk after a gap stores nothing");
@@ -180,12 +219,18 @@ async fn media_and_multipart_uploads_store_the_bytes() {
     let t = start().await;
     let token = t.token().await;
     let boundary = "b0undary";
-    let mut body = format!("--{boundary}\r\nContent-Type: application/json\r\n\r\n{}\r\n--{boundary}\r\nContent-Type: text/vtt\r\n\r\n", json!({"name": "t.vtt", "parents": [DRIVE]})).into_bytes();
+    let mut body = format!(
+        "--{boundary}\r\nContent-Type: application/json\r\n\r\n{}\r\n--{boundary}\r\nContent-Type: text/vtt\r\n\r\n",
+        json!({"name": "t.vtt", "parents": [DRIVE]})
+    )
+    .into_bytes();
     body.extend_from_slice(b"WEBVTT\n");
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let multipart = t
         .http
-        .post(t.url(&format!("upload/drive/v3/files?uploadType=multipart&{FLAGS}&fields=id,name,mimeType,size,md5Checksum")))
+        .post(t.url(&format!(
+            "upload/drive/v3/files?uploadType=multipart&{FLAGS}&fields=id,name,mimeType,size,md5Checksum"
+        )))
         .bearer_auth(&token)
         .header("Content-Type", format!("multipart/related; boundary={boundary}"))
         .body(body)
@@ -201,7 +246,14 @@ async fn media_and_multipart_uploads_store_the_bytes() {
     assert_eq!(&bytes[..], b"WEBVTT\n");
     // uploadType=media has no metadata: it goes to the caller's My Drive, which a service
     // account cannot fill.
-    let media = t.http.post(t.url("upload/drive/v3/files?uploadType=media")).bearer_auth(&token).body("x").send().await.unwrap();
+    let media = t
+        .http
+        .post(t.url("upload/drive/v3/files?uploadType=media"))
+        .bearer_auth(&token)
+        .body("x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_reason(media).await, (403, "storageQuotaExceeded".to_owned()));
 }
 
@@ -223,4 +275,27 @@ async fn a_client_supplied_id_makes_a_resumable_create_idempotent() {
         .await
         .unwrap();
     assert_eq!(error_reason(retry).await, (409, "duplicate".to_owned()));
+}
+
+#[tokio::test]
+async fn malformed_content_ranges_get_a_400_and_leave_the_session_usable() {
+    let t = start().await;
+    let token = t.token().await;
+    let session = t.open_session(&token, FLAGS, json!({"name": "a.bin", "parents": [DRIVE]}), None).await;
+    for range in ["bytes 0-18446744073709551615/*", "bytes x-y/z", "bytes 5-1/10", "octets 0-1/2", "bytes 0-9/5"] {
+        let response = t.http.put(&session).header("Content-Range", range).body(vec![0u8; 2]).send().await.unwrap();
+        assert_eq!(error_reason(response).await, (400, "badContent".to_owned()), "{range}");
+    }
+    let mismatched =
+        t.http.put(&session).header("Content-Range", "bytes 0-9/10").body(vec![0u8; 3]).send().await.unwrap();
+    assert_eq!(mismatched.status(), 400, "Content-Length must match Content-Range");
+    let unknown = t
+        .http
+        .put(t.url("upload/drive/v3/files?upload_id=ADsimnope"))
+        .header("Content-Range", "bytes */10")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_reason(unknown).await, (404, "notFound".to_owned()));
+    assert_eq!(t.put_chunk(&session, b"0123456789", 0, 10).await.status(), 200);
 }

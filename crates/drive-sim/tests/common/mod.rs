@@ -110,7 +110,11 @@ impl TestSim {
     /// Creates a folder in the Shared Drive (or another parent) and returns its id.
     pub async fn folder(&self, token: &str, name: &str, parent: &str) -> String {
         let response = self
-            .post(token, "drive/v3/files?supportsAllDrives=true", json!({"name": name, "mimeType": FOLDER, "parents": [parent]}))
+            .post(
+                token,
+                "drive/v3/files?supportsAllDrives=true",
+                json!({"name": name, "mimeType": FOLDER, "parents": [parent]}),
+            )
             .await;
         assert_eq!(response.status(), 200, "folder creation failed");
         let body: Value = response.json().await.unwrap();
