@@ -70,7 +70,11 @@ impl Default for WebhookConfig {
         Self {
             endpoint: None,
             timeout: Duration::from_secs(3),
-            retry_offsets: vec![Duration::from_secs(5 * 60), Duration::from_secs(25 * 60), Duration::from_secs(85 * 60)],
+            retry_offsets: vec![
+                Duration::from_secs(5 * 60),
+                Duration::from_secs(25 * 60),
+                Duration::from_secs(85 * 60),
+            ],
             retry_timestamp: RetryTimestamp::Fresh,
         }
     }
@@ -172,9 +176,19 @@ impl ZoomSimConfig {
     }
 }
 
-/// `d` divided by `factor` (a positive, finite factor; anything else leaves `d` as is).
+/// `d` divided by `factor` (a positive, finite factor; anything else leaves `d` as is). Never
+/// panics: a result too large for a `Duration` saturates.
 pub(crate) fn compress(d: Duration, factor: f64) -> Duration {
-    if factor.is_finite() && factor > 0.0 { d.div_f64(factor) } else { d }
+    if !(factor.is_finite() && factor > 0.0) {
+        return d;
+    }
+    Duration::try_from_secs_f64(d.as_secs_f64() / factor).unwrap_or(Duration::MAX)
+}
+
+/// `start + d`, or a far-away instant when that would overflow (a sleep that never ends in practice).
+pub(crate) fn deadline(start: tokio::time::Instant, d: Duration) -> tokio::time::Instant {
+    const FAR: Duration = Duration::from_secs(100 * 365 * 86_400);
+    start.checked_add(d.min(FAR)).unwrap_or(start)
 }
 
 // Secrets never reach logs: Debug prints them redacted.

@@ -26,7 +26,9 @@ pub(crate) struct ChatLine<'a> {
 pub(crate) fn chat_txt(lines: &[ChatLine<'_>]) -> String {
     lines
         .iter()
-        .map(|l| format!("{} From {} to Everyone:\r\n\t{}\r\n", hms(l.offset_secs), l.sender, l.text.replace('\n', "\r\n\t")))
+        .map(|l| {
+            format!("{} From {} to Everyone:\r\n\t{}\r\n", hms(l.offset_secs), l.sender, l.text.replace('\n', "\r\n\t"))
+        })
         .collect()
 }
 

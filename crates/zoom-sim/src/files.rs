@@ -92,13 +92,16 @@ pub(crate) async fn file(
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&file.file_type)));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}.{}\"", file.id, file.file_extension.to_lowercase())) {
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("attachment; filename=\"{}.{}\"", file.id, file.file_extension.to_lowercase()))
+    {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     if status == StatusCode::PARTIAL_CONTENT
-        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{}", end - 1, file.size)) {
-            h.insert(header::CONTENT_RANGE, v);
-        }
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{}", end - 1, file.size))
+    {
+        h.insert(header::CONTENT_RANGE, v);
+    }
     Ok(response)
 }
 

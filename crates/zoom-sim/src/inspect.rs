@@ -146,11 +146,13 @@ pub(crate) struct EndpointBody {
 
 /// `PUT /_sim/webhooks/endpoint` with `{"url": "…"}` (or `null` to stop sending).
 pub(crate) async fn set_endpoint(State(state): State<Arc<AppState>>, body: Bytes) -> Result<StatusCode, ApiError> {
-    let body: EndpointBody = serde_json::from_slice(&body).map_err(|_| ApiError::invalid("url", "must be a string or null"))?;
+    let body: EndpointBody =
+        serde_json::from_slice(&body).map_err(|_| ApiError::invalid("url", "must be a string or null"))?;
     if let Some(url) = &body.url
-        && reqwest::Url::parse(url).is_err() {
-            return Err(ApiError::invalid("url", "is not a url"));
-        }
+        && reqwest::Url::parse(url).is_err()
+    {
+        return Err(ApiError::invalid("url", "is not a url"));
+    }
     *lock(&state.endpoint) = body.url;
     Ok(StatusCode::NO_CONTENT)
 }

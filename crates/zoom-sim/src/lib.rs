@@ -3,15 +3,21 @@
 //! works against Zoom (see `shared/FACTS.md`). Tests, the embedded default run and `butterboard sim`
 //! start it with [`start`].
 //!
-//! Where things live: [`config`] (what it accepts, limits, retry schedule) and [`server`] (start,
-//! routes, stop) with [`handle`] (library inspection and control); the API in [`oauth`],
-//! [`meetings`] (create/get/update/delete, validation, recurrence), [`recordings`] (get, list,
-//! trash), [`files`] (download redirect, signed file URLs, `Range`) and [`synthetic`] (deterministic
-//! file bytes generated while streaming); [`ratelimit`] for per-second and daily limits; playing a
-//! meeting in [`script`] and [`play`], whose webhooks are shaped in [`events`], signed with
-//! [`signing`] and delivered with retries by [`webhooks`]; [`validation`] for
-//! `endpoint.url_validation`; [`inspect`] for the `/_sim` endpoints; [`store`] for the state that
-//! survives a restart; [`ids`] for Zoom-shaped ids and the uuid double-encoding rule.
+//! Where things live: [`config`] (what it accepts, limits, retry schedule), [`server`] (start,
+//! routes, stop) and `handle` (library inspection and control on [`ZoomSim`]); the API in `oauth`,
+//! `meetings` (create/get/update/delete, validation, recurrence), `recordings` (get, list, trash),
+//! `files` (download redirect, signed file URLs, `Range`) and [`synthetic`] (deterministic file bytes
+//! generated while streaming); [`ratelimit`] for per-second and daily limits; playing a meeting in
+//! [`script`] and [`play`], whose webhooks are shaped in `events`, signed with [`signing`] and
+//! delivered with retries by [`webhooks`]; [`validation`] for `endpoint.url_validation`; [`inspect`]
+//! for the `/_sim` endpoints; `store` for the state that survives a restart (`state.json` in the
+//! data dir); [`ids`] for Zoom-shaped ids and the uuid double-encoding rule; [`clock`] for injected
+//! time.
+//!
+//! HTTP endpoints: `POST /oauth/token`; `POST /v2/users/{userId}/meetings`;
+//! `GET|PATCH|DELETE /v2/meetings/{meetingId}`; `GET|DELETE /v2/meetings/{meetingId}/recordings`;
+//! `GET /v2/users/{userId}/recordings`; `GET /rec/download/{fileId}` (302), `GET /rec/file/{fileId}`
+//! (signed, `Range`), `GET /rec/play/{fileId}`; and `/_sim/…` (see [`inspect`]).
 
 pub mod clock;
 pub mod config;
@@ -32,8 +38,8 @@ pub mod server;
 pub mod signing;
 mod state;
 mod store;
-mod users;
 pub mod synthetic;
+mod users;
 pub mod validation;
 pub mod webhooks;
 

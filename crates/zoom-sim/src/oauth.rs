@@ -20,7 +20,8 @@ use crate::state::{AppState, lock};
 use crate::store::{Token, TokenKind};
 
 /// The scopes a simulated S2S app has.
-const SCOPES: &str = "meeting:read:admin meeting:write:admin recording:read:admin recording:write:admin user:read:admin";
+const SCOPES: &str =
+    "meeting:read:admin meeting:write:admin recording:read:admin recording:write:admin user:read:admin";
 
 /// `POST /oauth/token`.
 pub(crate) async fn token(
@@ -50,7 +51,11 @@ fn issue(state: &AppState, query: Option<&str>, headers: &HeaderMap, body: &[u8]
         }
     }
     let Some(account_id) = params.get("account_id").filter(|a| !a.is_empty()) else {
-        return Err(OAuthError::new(StatusCode::BAD_REQUEST, "invalid_request", "Missing required parameter: account_id"));
+        return Err(OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Missing required parameter: account_id",
+        ));
     };
     if *account_id != state.config.account_id {
         return Err(OAuthError::new(StatusCode::BAD_REQUEST, "invalid_request", "Invalid account_id"));

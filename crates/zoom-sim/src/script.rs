@@ -117,12 +117,31 @@ impl ScriptSegment {
     }
 }
 
+/// The longest meeting, and the longest wait for a recording, a script may ask for (a week).
+pub(crate) const MAX_SECS: u64 = 7 * 86_400;
+/// The largest file a script may ask for (1 TiB): sizes are added up, and must not overflow.
+pub(crate) const MAX_FILE_SIZE: u64 = 1 << 40;
+
 impl PlayScript {
     /// Checks the script against a meeting of `duration_secs`, naming the bad field.
     pub(crate) fn check(&self, duration_secs: u64) -> Result<(), ApiError> {
+        if duration_secs > MAX_SECS {
+            return Err(ApiError::invalid("duration_secs", "must be at most a week (604800)"));
+        }
+        for (field, value) in [
+            ("recording_ready_after_secs", self.recording_ready_after_secs),
+            ("transcript_ready_after_secs", self.transcript_ready_after_secs),
+        ] {
+            if value.is_some_and(|v| v > MAX_SECS) {
+                return Err(ApiError::invalid(field, "must be at most a week (604800)"));
+            }
+        }
         for (i, p) in self.participants.iter().enumerate() {
             if p.join_secs > duration_secs || p.leave_secs.is_some_and(|l| l < p.join_secs) {
-                return Err(ApiError::invalid(format!("participants[{i}]"), "must join within the meeting and leave after joining"));
+                return Err(ApiError::invalid(
+                    format!("participants[{i}]"),
+                    "must join within the meeting and leave after joining",
+                ));
             }
         }
         for (i, c) in self.chat.iter().enumerate() {
@@ -136,19 +155,26 @@ impl PlayScript {
             }
             for (i, s) in rec.segments.iter().enumerate() {
                 if s.start_secs >= s.end_secs || s.end_secs > duration_secs {
-                    return Err(ApiError::invalid(format!("recording.segments[{i}]"), "must start before it ends, within the meeting"));
+                    return Err(ApiError::invalid(
+                        format!("recording.segments[{i}]"),
+                        "must start before it ends, within the meeting",
+                    ));
                 }
-                if s.files.iter().any(|f| f.file_type.is_empty()) {
-                    return Err(ApiError::invalid(format!("recording.segments[{i}].files"), "every file needs a file_type"));
+                if s.files.iter().any(|f| f.file_type.is_empty() || f.size > MAX_FILE_SIZE) {
+                    return Err(ApiError::invalid(
+                        format!("recording.segments[{i}].files"),
+                        "every file needs a file_type and a size of at most 1 TiB",
+                    ));
                 }
             }
         } else if self.transcript.is_some() {
             return Err(ApiError::invalid("transcript", "a transcript needs a cloud recording"));
         }
         if let Some(c) = self.time_compression
-            && !(c.is_finite() && c > 0.0) {
-                return Err(ApiError::invalid("time_compression", "must be a positive number"));
-            }
+            && !(c.is_finite() && c > 0.0)
+        {
+            return Err(ApiError::invalid("time_compression", "must be a positive number"));
+        }
         Ok(())
     }
 }

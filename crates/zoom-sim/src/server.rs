@@ -131,7 +131,9 @@ pub async fn start_with_shutdown(
     config.validate()?;
     let listener = match listener {
         Some(l) => l,
-        None => TcpListener::bind(config.listen_addr).await.with_context(|| format!("binding {}", config.listen_addr))?,
+        None => {
+            TcpListener::bind(config.listen_addr).await.with_context(|| format!("binding {}", config.listen_addr))?
+        }
     };
     let addr = listener.local_addr().context("reading the bound address")?;
     let base_url = match &config.public_base_url {
@@ -140,9 +142,10 @@ pub async fn start_with_shutdown(
     };
     let state = state(config, base_url, shutdown.clone())?;
     let app = router(Arc::clone(&state));
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await
-    });
+    let server =
+        tokio::spawn(
+            async move { axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await },
+        );
     let saver = spawn_saver(Arc::clone(&state));
     tracing::info!(%addr, "zoom simulator listening");
     Ok(ZoomSim { state, addr, server, saver })
@@ -179,12 +182,20 @@ impl ZoomSim {
         self.state.shutdown.clone()
     }
 
-    /// Stops accepting requests, lets open requests finish, ends plays and retries, saves state.
-    pub async fn stop(self) -> anyhow::Result<()> {
+    /// Stops accepting requests, lets open requests finish (a download still streaming after
+    /// 10 s is cut), ends plays and retries, saves state.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
         self.state.shutdown.cancel();
         self.state.tasks.close();
         let _ = tokio::time::timeout(Duration::from_secs(10), self.state.tasks.wait()).await;
-        let served = self.server.await.context("the server task failed")?;
+        let served = match tokio::time::timeout(Duration::from_secs(10), &mut self.server).await {
+            Ok(joined) => joined.context("the server task failed")?,
+            Err(_) => {
+                tracing::warn!("open connections did not finish in time, closing them");
+                self.server.abort();
+                Ok(())
+            }
+        };
         if let Some(saver) = self.saver {
             let _ = saver.await;
         }

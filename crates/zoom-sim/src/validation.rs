@@ -48,10 +48,15 @@ struct ChallengePayload<'a> {
 
 /// Sends a challenge to the current endpoint and judges the answer.
 pub(crate) async fn challenge(state: &Arc<AppState>) -> Result<UrlValidation, ApiError> {
-    let endpoint = lock(&state.endpoint).clone().ok_or_else(|| ApiError::Conflict("no webhook endpoint is configured".into()))?;
+    let endpoint =
+        lock(&state.endpoint).clone().ok_or_else(|| ApiError::Conflict("no webhook endpoint is configured".into()))?;
     let plain_token = URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 16]>());
     let now = state.now_ms();
-    let body = Challenge { payload: ChallengePayload { plain_token: &plain_token }, event_ts: now, event: "endpoint.url_validation" };
+    let body = Challenge {
+        payload: ChallengePayload { plain_token: &plain_token },
+        event_ts: now,
+        event: "endpoint.url_validation",
+    };
     let body = serde_json::to_string(&body).unwrap_or_default();
     let timestamp = now / 1000;
     let signature = sign(&state.config.webhook_secret_token, timestamp, body.as_bytes());

@@ -116,8 +116,12 @@ pub(crate) async fn post(state: &AppState, url: &str, body: &str, timestamp: i64
             text.truncate(text.floor_char_boundary(KEPT_BODY));
             Answer { status: Some(status), body: text, latency: started.elapsed(), error: None }
         }
-        Ok(Err(e)) => Answer { status: None, body: String::new(), latency: started.elapsed(), error: Some(e.to_string()) },
-        Err(_) => Answer { status: None, body: String::new(), latency: started.elapsed(), error: Some("timeout".into()) },
+        Ok(Err(e)) => {
+            Answer { status: None, body: String::new(), latency: started.elapsed(), error: Some(e.to_string()) }
+        }
+        Err(_) => {
+            Answer { status: None, body: String::new(), latency: started.elapsed(), error: Some("timeout".into()) }
+        }
     }
 }
 
@@ -134,7 +138,14 @@ async fn try_once(state: &AppState, id: u64, number: u32, url: &str, body: &str,
     let sent_at = zoom_time(state.now_ms());
     let answer = post(state, url, body, timestamp, &signature).await;
     let success = matches!(answer.status, Some(200 | 204));
-    tracing::info!(delivery = id, attempt = number, status = answer.status, latency_ms = answer.latency.as_millis() as u64, success, "webhook attempt");
+    tracing::info!(
+        delivery = id,
+        attempt = number,
+        status = answer.status,
+        latency_ms = answer.latency.as_millis() as u64,
+        success,
+        "webhook attempt"
+    );
     let next = match (success, last) {
         (true, _) => DeliveryState::Delivered,
         (false, true) => DeliveryState::Dropped,
@@ -188,7 +199,7 @@ pub(crate) async fn deliver(state: &Arc<AppState>, event: &str, meeting_id: Opti
     let tracker = state.tasks.clone();
     tracker.spawn(async move {
         for (i, offset) in offsets.iter().enumerate() {
-            let due = first_try + state.config.compress(*offset);
+            let due = crate::config::deadline(first_try, state.config.compress(*offset));
             tokio::select! {
                 _ = tokio::time::sleep_until(due) => {}
                 _ = state.shutdown.cancelled() => return,

@@ -34,7 +34,12 @@ impl Api {
     }
 
     async fn get(&self, id: &Value) -> reqwest::Response {
-        self.http.get(format!("{}/meetings/{id}", self.sim.api_base_url())).bearer_auth(&self.token).send().await.expect("request")
+        self.http
+            .get(format!("{}/meetings/{id}", self.sim.api_base_url()))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request")
     }
 
     async fn patch(&self, id: &Value, body: Value) -> reqwest::Response {
@@ -107,7 +112,9 @@ async fn get_update_and_delete_follow_zooms_statuses() {
     assert_eq!(got["uuid"], m["uuid"]);
     assert_eq!(got["settings"], m["settings"]);
 
-    let patched = api.patch(&m["id"], json!({"topic": "Meet the whole team", "duration": 60, "settings": {"waiting_room": true}})).await;
+    let patched = api
+        .patch(&m["id"], json!({"topic": "Meet the whole team", "duration": 60, "settings": {"waiting_room": true}}))
+        .await;
     assert_eq!(patched.status(), 204);
     assert!(patched.bytes().await.expect("body").is_empty());
     let after: Value = api.get(&m["id"]).await.json().await.expect("json");
@@ -117,7 +124,13 @@ async fn get_update_and_delete_follow_zooms_statuses() {
     assert_eq!(after["settings"]["auto_recording"], "cloud", "settings not sent stay");
     assert_eq!(after["start_time"], m["start_time"]);
 
-    let deleted = api.http.delete(format!("{}/meetings/{}", api.sim.api_base_url(), m["id"])).bearer_auth(&api.token).send().await.expect("request");
+    let deleted = api
+        .http
+        .delete(format!("{}/meetings/{}", api.sim.api_base_url(), m["id"]))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(deleted.status(), 204);
     let gone = common::assert_zoom_error(api.get(&m["id"]).await, 404, 3001).await;
     assert_eq!(gone["message"], format!("Meeting does not exist: {}.", m["id"]));
@@ -129,7 +142,13 @@ async fn an_unknown_meeting_is_404_code_3001_for_get_patch_and_delete() {
     let id = json!(84512390771i64);
     common::assert_zoom_error(api.get(&id).await, 404, 3001).await;
     common::assert_zoom_error(api.patch(&id, json!({"topic": "x"})).await, 404, 3001).await;
-    let deleted = api.http.delete(format!("{}/meetings/{id}", api.sim.api_base_url())).bearer_auth(&api.token).send().await.expect("request");
+    let deleted = api
+        .http
+        .delete(format!("{}/meetings/{id}", api.sim.api_base_url()))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .expect("request");
     common::assert_zoom_error(deleted, 404, 3001).await;
 }
 
@@ -147,7 +166,11 @@ async fn me_and_unknown_user_ids_are_refused_with_code_1001() {
 
 #[tokio::test]
 async fn users_outside_the_account_are_unknown_when_provisioning_is_off() {
-    let config = ZoomSimConfig { auto_provision_users: false, users: vec!["oleg@butterboard.online".into()], ..ZoomSimConfig::default() };
+    let config = ZoomSimConfig {
+        auto_provision_users: false,
+        users: vec!["oleg@butterboard.online".into()],
+        ..ZoomSimConfig::default()
+    };
     let sim = common::start(config).await;
     let http = common::client();
     let token = common::token(&http, &sim).await;
@@ -179,11 +202,23 @@ async fn invalid_fields_are_400_code_300_naming_the_field() {
     api.assert_invalid(weekly(json!({"type": 2, "weekly_days": "2", "end_times": 51})), "recurrence.end_times").await;
     api.assert_invalid(weekly(json!({"type": 2, "weekly_days": "2", "end_times": 0})), "recurrence.end_times").await;
     api.assert_invalid(weekly(json!({"type": 9})), "recurrence.type").await;
-    api.assert_invalid(weekly(json!({"type": 2, "end_times": 3, "end_date_time": "2027-01-01T00:00:00Z"})), "recurrence.end_date_time").await;
+    api.assert_invalid(
+        weekly(json!({"type": 2, "end_times": 3, "end_date_time": "2027-01-01T00:00:00Z"})),
+        "recurrence.end_date_time",
+    )
+    .await;
     api.assert_invalid(json!({"type": 2, "settings": {"auto_recording": "yes"}}), "settings.auto_recording").await;
     api.assert_invalid(json!({"type": 2, "settings": {"join_before_host": "true"}}), "settings.join_before_host").await;
-    api.assert_invalid(json!({"type": 2, "settings": {"meeting_invitees": [{"email": "anna"}]}}), "settings.meeting_invitees[0].email").await;
-    api.assert_invalid(json!({"type": 2, "settings": {"alternative_hosts": "not-an-email"}}), "settings.alternative_hosts").await;
+    api.assert_invalid(
+        json!({"type": 2, "settings": {"meeting_invitees": [{"email": "anna"}]}}),
+        "settings.meeting_invitees[0].email",
+    )
+    .await;
+    api.assert_invalid(
+        json!({"type": 2, "settings": {"alternative_hosts": "not-an-email"}}),
+        "settings.alternative_hosts",
+    )
+    .await;
     api.assert_invalid(json!({"type": 2, "settings": {"approval_type": 7}}), "settings.approval_type").await;
     // Nothing invalid was created.
     assert!(api.sim.meetings().is_empty());
@@ -217,7 +252,10 @@ async fn a_weekly_series_lists_its_occurrences_on_the_chosen_days_with_epoch_ms_
     assert_eq!(m["recurrence"], json!({"type": 2, "repeat_interval": 1, "weekly_days": "2,4", "end_times": 4}));
     let occurrences = m["occurrences"].as_array().expect("occurrences");
     let starts: Vec<&str> = occurrences.iter().filter_map(|o| o["start_time"].as_str()).collect();
-    assert_eq!(starts, ["2026-12-07T06:00:00Z", "2026-12-09T06:00:00Z", "2026-12-14T06:00:00Z", "2026-12-16T06:00:00Z"]);
+    assert_eq!(
+        starts,
+        ["2026-12-07T06:00:00Z", "2026-12-09T06:00:00Z", "2026-12-14T06:00:00Z", "2026-12-16T06:00:00Z"]
+    );
     for o in occurrences {
         assert_eq!(o["duration"], 30);
         assert_eq!(o["status"], "available");
@@ -255,7 +293,8 @@ async fn a_series_with_an_end_date_stops_there_and_a_daily_series_steps_by_its_i
     let daily = api
         .create(json!({"type": 8, "start_time": "2026-12-01T10:00:00Z", "recurrence": {"type": 1, "repeat_interval": 2, "end_times": 3}}))
         .await;
-    let starts: Vec<&str> = daily["occurrences"].as_array().expect("list").iter().filter_map(|o| o["start_time"].as_str()).collect();
+    let starts: Vec<&str> =
+        daily["occurrences"].as_array().expect("list").iter().filter_map(|o| o["start_time"].as_str()).collect();
     assert_eq!(starts, ["2026-12-01T10:00:00Z", "2026-12-03T10:00:00Z", "2026-12-05T10:00:00Z"]);
 }
 
@@ -264,7 +303,8 @@ async fn patching_a_meeting_into_a_recurring_one_needs_a_recurrence() {
     let api = Api::start().await;
     let m = api.create(common::meeting_body()).await;
     common::assert_zoom_error(api.patch(&m["id"], json!({"type": 8})).await, 400, 300).await;
-    let ok = api.patch(&m["id"], json!({"type": 8, "recurrence": {"type": 2, "weekly_days": "2", "end_times": 2}})).await;
+    let ok =
+        api.patch(&m["id"], json!({"type": 8, "recurrence": {"type": 2, "weekly_days": "2", "end_times": 2}})).await;
     assert_eq!(ok.status(), 204);
     let after: Value = api.get(&m["id"]).await.json().await.expect("json");
     assert_eq!(after["occurrences"].as_array().map(Vec::len), Some(2));

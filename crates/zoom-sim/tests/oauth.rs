@@ -47,7 +47,8 @@ async fn a_wrong_client_secret_is_refused_with_zooms_invalid_client_body() {
     let sim = common::start(ZoomSimConfig::default()).await;
     let http = common::client();
     for auth in [Some(("sim-client", "wrong")), Some(("other", "sim-secret")), None] {
-        let mut request = http.post(sim.oauth_url()).query(&[("grant_type", "account_credentials"), ("account_id", "sim-account")]);
+        let mut request =
+            http.post(sim.oauth_url()).query(&[("grant_type", "account_credentials"), ("account_id", "sim-account")]);
         if let Some((id, secret)) = auth {
             request = request.basic_auth(id, Some(secret));
         }
@@ -68,8 +69,13 @@ async fn a_wrong_grant_type_or_account_is_a_400() {
         (vec![("grant_type", "account_credentials")], "invalid_request"),
     ];
     for (query, error) in cases {
-        let response =
-            http.post(sim.oauth_url()).query(&query).basic_auth("sim-client", Some("sim-secret")).send().await.expect("request");
+        let response = http
+            .post(sim.oauth_url())
+            .query(&query)
+            .basic_auth("sim-client", Some("sim-secret"))
+            .send()
+            .await
+            .expect("request");
         assert_eq!(response.status(), 400);
         let body: Value = response.json().await.expect("json");
         assert_eq!(body["error"], error, "{body}");
@@ -93,7 +99,11 @@ async fn an_api_call_without_or_with_an_unknown_token_gets_401_code_124() {
 #[tokio::test]
 async fn a_token_stops_working_when_its_lifetime_is_over() {
     let clock = ManualClock::at(1_764_579_600_000);
-    let config = ZoomSimConfig { token_ttl: Duration::from_secs(60), clock: std::sync::Arc::new(clock.clone()), ..ZoomSimConfig::default() };
+    let config = ZoomSimConfig {
+        token_ttl: Duration::from_secs(60),
+        clock: std::sync::Arc::new(clock.clone()),
+        ..ZoomSimConfig::default()
+    };
     let sim = common::start(config).await;
     let http = common::client();
     let token = common::token(&http, &sim).await;
@@ -113,14 +123,14 @@ async fn a_token_stops_working_when_its_lifetime_is_over() {
 
 #[tokio::test]
 async fn a_short_real_ttl_expires_on_the_wall_clock_too() {
-    let config = ZoomSimConfig { token_ttl: Duration::from_millis(300), ..ZoomSimConfig::default() };
+    let config = ZoomSimConfig { token_ttl: Duration::from_secs(1), ..ZoomSimConfig::default() };
     let sim = common::start(config).await;
     let http = common::client();
     let token = common::token(&http, &sim).await;
     let url = format!("{}/meetings/84512390771", sim.api_base_url());
     // Unknown meeting but a valid token: 404, not 401.
     assert_eq!(http.get(&url).bearer_auth(&token).send().await.expect("request").status(), 404);
-    tokio::time::sleep(Duration::from_millis(350)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     common::assert_zoom_error(http.get(&url).bearer_auth(&token).send().await.expect("request"), 401, 124).await;
 }
 

@@ -10,7 +10,12 @@ use serde_json::json;
 use zoom_sim::{Category, ManualClock, RateLimits, ZoomSimConfig};
 
 fn limits(medium: u32, light: u32, daily: u32) -> RateLimits {
-    RateLimits { medium_per_second: medium, light_per_second: light, heavy_per_second: 10, daily_meeting_writes_per_user: daily }
+    RateLimits {
+        medium_per_second: medium,
+        light_per_second: light,
+        heavy_per_second: 10,
+        daily_meeting_writes_per_user: daily,
+    }
 }
 
 async fn create(http: &reqwest::Client, sim: &zoom_sim::ZoomSim, token: &str, host: &str) -> reqwest::Response {
@@ -34,9 +39,17 @@ async fn creating_faster_than_the_medium_limit_gets_429_with_retry_after_seconds
     assert_eq!(limited.headers()["retry-after"], "1");
     assert_eq!(limited.headers()["x-ratelimit-category"], "Medium");
     let body: serde_json::Value = limited.json().await.expect("json");
-    assert_eq!(body, json!({"code": 429, "message": "You have reached the maximum per-second rate limit for this API. Try again later."}));
+    assert_eq!(
+        body,
+        json!({"code": 429, "message": "You have reached the maximum per-second rate limit for this API. Try again later."})
+    );
     // Light calls have their own budget.
-    let get = http.get(format!("{}/meetings/1234567890", sim.api_base_url())).bearer_auth(&token).send().await.expect("request");
+    let get = http
+        .get(format!("{}/meetings/1234567890", sim.api_base_url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(get.status(), 404);
     let snapshot = sim.rate_limits();
     let medium = snapshot.categories.iter().find(|c| c.category == Category::Medium).expect("medium");
@@ -58,7 +71,8 @@ async fn the_daily_create_and_update_limit_answers_429_until_midnight_utc() {
     let sim = common::start(config).await;
     let http = common::client();
     let token = common::token(&http, &sim).await;
-    let first = create(&http, &sim, &token, "oleg@butterboard.online").await.json::<serde_json::Value>().await.expect("json");
+    let first =
+        create(&http, &sim, &token, "oleg@butterboard.online").await.json::<serde_json::Value>().await.expect("json");
     assert_eq!(create(&http, &sim, &token, "oleg@butterboard.online").await.status(), 201);
     let patched = http
         .patch(format!("{}/meetings/{}", sim.api_base_url(), first["id"]))
@@ -100,9 +114,21 @@ async fn the_rate_limit_counters_are_visible_over_http() {
     let token = common::token(&http, &sim).await;
     create(&http, &sim, &token, "oleg@butterboard.online").await;
     create(&http, &sim, &token, "oleg@butterboard.online").await;
-    let snapshot: serde_json::Value =
-        http.get(format!("{}/_sim/rate-limits", sim.base_url())).send().await.expect("request").json().await.expect("json");
-    let medium = snapshot["categories"].as_array().expect("list").iter().find(|c| c["category"] == "Medium").cloned().expect("medium");
+    let snapshot: serde_json::Value = http
+        .get(format!("{}/_sim/rate-limits", sim.base_url()))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let medium = snapshot["categories"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|c| c["category"] == "Medium")
+        .cloned()
+        .expect("medium");
     assert_eq!(medium["rejected"], 1);
     assert_eq!(snapshot["daily"][0]["count"], 1);
     assert_eq!(snapshot["daily_limit"], 100);

@@ -60,7 +60,8 @@ async fn a_meetings_recording_is_found_by_id_and_by_uuid() {
     assert_eq!(by_id["uuid"], report.uuid.as_str());
     assert_eq!(by_id["id"], s.meeting_id);
     assert_eq!(by_id["recording_count"], 7, "two MP4, two M4A, chat, timeline and transcript");
-    let sizes: u64 = by_id["recording_files"].as_array().expect("files").iter().filter_map(|f| f["file_size"].as_u64()).sum();
+    let sizes: u64 =
+        by_id["recording_files"].as_array().expect("files").iter().filter_map(|f| f["file_size"].as_u64()).sum();
     assert_eq!(by_id["total_size"], sizes);
     let by_uuid = s.get(&s.recordings_url(&encode(&encode(&report.uuid)))).await;
     assert_eq!(by_uuid.status(), 200);
@@ -141,10 +142,21 @@ async fn a_users_recordings_are_listed_by_period_newest_first_with_paging() {
     assert_eq!(page2["meetings"][0]["uuid"], older.uuid.as_str());
     assert_eq!(page2["next_page_token"], "");
     // Outside the period: nothing.
-    let none: Value = s.http.get(&list_url).query(&[("from", "2025-11-01"), ("to", "2025-11-30")]).bearer_auth(&s.token).send().await.expect("request").json().await.expect("json");
+    let none: Value = s
+        .http
+        .get(&list_url)
+        .query(&[("from", "2025-11-01"), ("to", "2025-11-30")])
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(none["total_records"], 0);
     // A bad date names its field.
-    let bad = s.http.get(&list_url).query(&[("from", "01.12.2025")]).bearer_auth(&s.token).send().await.expect("request");
+    let bad =
+        s.http.get(&list_url).query(&[("from", "01.12.2025")]).bearer_auth(&s.token).send().await.expect("request");
     let body = common::assert_zoom_error(bad, 400, 300).await;
     assert_eq!(body["errors"][0]["field"], "from");
 }
@@ -153,7 +165,8 @@ async fn a_users_recordings_are_listed_by_period_newest_first_with_paging() {
 async fn a_trashed_recording_is_gone_from_get_list_and_download() {
     let s = setup(common::fast_config()).await;
     let report = s.play(100).await;
-    let file_url = s.completed()["payload"]["object"]["recording_files"][0]["download_url"].as_str().expect("url").to_string();
+    let file_url =
+        s.completed()["payload"]["object"]["recording_files"][0]["download_url"].as_str().expect("url").to_string();
     let deleted = s
         .http
         .delete(s.recordings_url(&encode(&encode(&report.uuid))))
@@ -167,7 +180,17 @@ async fn a_trashed_recording_is_gone_from_get_list_and_download() {
     let list_url = format!("{}/users/oleg@butterboard.online/recordings", s.sim.api_base_url());
     let list: Value = s.get(&list_url).await.json().await.expect("json");
     assert_eq!(list["total_records"], 0);
-    let trash: Value = s.http.get(&list_url).query(&[("trash", "true")]).bearer_auth(&s.token).send().await.expect("r").json().await.expect("json");
+    let trash: Value = s
+        .http
+        .get(&list_url)
+        .query(&[("trash", "true")])
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .expect("r")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(trash["total_records"], 1);
     common::assert_zoom_error(s.get(&file_url).await, 404, 3301).await;
     assert!(s.sim.recordings().iter().all(|r| r.trashed));
@@ -191,7 +214,11 @@ async fn the_download_token_redirects_to_a_signed_url_that_serves_ranges_of_the_
     let file_id = file["id"].as_str().expect("id");
     assert_eq!(file["file_size"], size);
     let location = signed_location(&s, file["download_url"].as_str().expect("url"), token).await;
-    assert!(location.contains(&format!("/rec/file/{file_id}?")) && location.contains("sig=") && location.contains("expires="));
+    assert!(
+        location.contains(&format!("/rec/file/{file_id}?"))
+            && location.contains("sig=")
+            && location.contains("expires=")
+    );
 
     let partial = s.http.get(&location).header("range", "bytes=1000-200999").send().await.expect("request");
     assert_eq!(partial.status(), 206);
@@ -241,7 +268,12 @@ async fn the_bytes_follow_the_documented_splitmix64_generator() {
     s.play(4099).await;
     let completed = s.completed();
     let file = &completed["payload"]["object"]["recording_files"][0];
-    let location = signed_location(&s, file["download_url"].as_str().expect("url"), completed["download_token"].as_str().expect("t")).await;
+    let location = signed_location(
+        &s,
+        file["download_url"].as_str().expect("url"),
+        completed["download_token"].as_str().expect("t"),
+    )
+    .await;
     let bytes = s.http.get(&location).send().await.expect("request").bytes().await.expect("body");
     assert_eq!(bytes.as_ref(), expected(file["id"].as_str().expect("id"), 4099).as_slice());
 }
@@ -253,7 +285,9 @@ async fn text_files_are_a_webvtt_transcript_and_a_chat_log() {
     let recording: Value = s.get(&s.recordings_url(&s.meeting_id.to_string())).await.json().await.expect("json");
     let files = recording["recording_files"].as_array().expect("files");
     let text_of = |kind: &str| files.iter().find(|f| f["file_type"] == kind).cloned().expect(kind);
-    for (kind, starts_with, contains) in [("TRANSCRIPT", "WEBVTT", "Oleg Ivanov: Welcome"), ("CHAT", "00:", "Где найти презентацию?")] {
+    for (kind, starts_with, contains) in
+        [("TRANSCRIPT", "WEBVTT", "Oleg Ivanov: Welcome"), ("CHAT", "00:", "Где найти презентацию?")]
+    {
         let file = text_of(kind);
         let location = signed_location(&s, file["download_url"].as_str().expect("url"), &s.token).await;
         let response = s.http.get(&location).send().await.expect("request");
@@ -282,13 +316,21 @@ async fn downloads_need_a_valid_unexpired_token_for_that_recording() {
     assert_eq!(by_query.status(), 302);
 
     // Another session's download token does not open this one.
-    let other_meeting = common::create_meeting(&s.http, &s.sim, &s.token, "hr@butterboard.online", common::meeting_body()).await;
-    s.sim.play(other_meeting["id"].as_i64().expect("id"), common::full_script(10)).expect("play").wait().await.expect("ends");
+    let other_meeting =
+        common::create_meeting(&s.http, &s.sim, &s.token, "hr@butterboard.online", common::meeting_body()).await;
+    s.sim
+        .play(other_meeting["id"].as_i64().expect("id"), common::full_script(10))
+        .expect("play")
+        .wait()
+        .await
+        .expect("ends");
     let other_token = s.completed()["download_token"].as_str().expect("token").to_string();
-    common::assert_zoom_error(s.http.get(&url).bearer_auth(&other_token).send().await.expect("request"), 401, 124).await;
+    common::assert_zoom_error(s.http.get(&url).bearer_auth(&other_token).send().await.expect("request"), 401, 124)
+        .await;
 
     s.clock.advance(601_000);
-    let expired = common::assert_zoom_error(s.http.get(&url).bearer_auth(&token).send().await.expect("request"), 401, 124).await;
+    let expired =
+        common::assert_zoom_error(s.http.get(&url).bearer_auth(&token).send().await.expect("request"), 401, 124).await;
     assert_eq!(expired["message"], "Access token is expired.");
 }
 
@@ -321,7 +363,10 @@ async fn a_tampered_or_expired_signed_url_is_refused() {
     let location = signed_location(&s, &url, completed["download_token"].as_str().expect("token")).await;
     assert_eq!(s.http.get(&location).send().await.expect("request").status(), 200);
     let (head, sig) = location.rsplit_once("sig=").expect("sig");
-    let flipped = if sig.starts_with('0') { format!("1{}", &sig[1..]) } else { format!("0{}", &sig[1..]) };
+    let flipped = match sig.strip_prefix('0') {
+        Some(rest) => format!("1{rest}"),
+        None => format!("0{}", sig.get(1..).unwrap_or_default()),
+    };
     assert_eq!(s.http.get(format!("{head}sig={flipped}")).send().await.expect("request").status(), 403);
     let longer = location.replace("expires=", "expires=9");
     assert_eq!(s.http.get(&longer).send().await.expect("request").status(), 403, "the expiry is signed");

@@ -84,8 +84,12 @@ async fn meeting_ids_are_strings_in_meeting_events_and_numbers_in_recording_and_
             _ => assert_eq!(object["id"].as_str(), Some(id.to_string().as_str()), "{}", r.event),
         }
     }
-    let completed = receiver.received().into_iter().find(|r| r.event == "recording.completed").expect("completed").json();
-    assert!(completed["download_token"].as_str().is_some_and(|t| !t.is_empty()), "download_token beside event and payload");
+    let completed =
+        receiver.received().into_iter().find(|r| r.event == "recording.completed").expect("completed").json();
+    assert!(
+        completed["download_token"].as_str().is_some_and(|t| !t.is_empty()),
+        "download_token beside event and payload"
+    );
     assert!(completed["payload"].get("download_token").is_none());
     let files = completed["payload"]["object"]["recording_files"].as_array().expect("files").clone();
     let types: Vec<&str> = files.iter().filter_map(|f| f["file_type"].as_str()).collect();
@@ -98,7 +102,8 @@ async fn meeting_ids_are_strings_in_meeting_events_and_numbers_in_recording_and_
     }
     assert_eq!(files[0]["file_size"], 10_000);
     assert_ne!(files[0]["recording_start"], files[1]["recording_start"]);
-    let transcript = receiver.received().into_iter().find(|r| r.event == "recording.transcript_completed").expect("t").json();
+    let transcript =
+        receiver.received().into_iter().find(|r| r.event == "recording.transcript_completed").expect("t").json();
     let t_files = transcript["payload"]["object"]["recording_files"].as_array().expect("files").clone();
     assert_eq!(t_files.len(), 1);
     assert_eq!(t_files[0]["file_type"], "TRANSCRIPT");
@@ -215,12 +220,14 @@ async fn first_and_retry(mode: RetryTimestamp) -> Vec<(String, String)> {
         ..WebhookConfig::default()
     };
     let clock = zoom_sim::ManualClock::at(1_764_579_600_000);
-    let config = ZoomSimConfig { webhook, clock: std::sync::Arc::new(clock.clone()), ..compressed(ZoomSimConfig::default()) };
+    let config =
+        ZoomSimConfig { webhook, clock: std::sync::Arc::new(clock.clone()), ..compressed(ZoomSimConfig::default()) };
     let sim = common::start(config).await;
     let http = common::client();
     let token = common::token(&http, &sim).await;
     let body = common::meeting_body();
-    let id = common::create_meeting(&http, &sim, &token, "oleg@butterboard.online", body).await["id"].as_i64().expect("id");
+    let id =
+        common::create_meeting(&http, &sim, &token, "oleg@butterboard.online", body).await["id"].as_i64().expect("id");
     receiver.reply("meeting.started", vec![Reply::status(500)]);
     let handle = sim.play(id, PlayScript { duration_secs: Some(60), ..PlayScript::default() }).expect("play");
     while receiver.received().is_empty() {
@@ -274,7 +281,9 @@ async fn without_an_endpoint_events_are_recorded_but_not_sent() {
     let sim = common::start(common::fast_config()).await;
     let http = common::client();
     let token = common::token(&http, &sim).await;
-    let id = common::create_meeting(&http, &sim, &token, "oleg@butterboard.online", common::meeting_body()).await["id"].as_i64().expect("id");
+    let id = common::create_meeting(&http, &sim, &token, "oleg@butterboard.online", common::meeting_body()).await["id"]
+        .as_i64()
+        .expect("id");
     sim.play(id, common::full_script(100)).expect("play").wait().await.expect("ends");
     let deliveries = sim.deliveries();
     assert_eq!(deliveries.len(), 9);
@@ -315,7 +324,12 @@ async fn a_meeting_cannot_be_played_twice_at_once_and_a_second_session_gets_a_ne
     let first = sim.play(id, slow).expect("first play");
     assert!(sim.play(id, PlayScript::default()).is_err(), "already playing");
     let first = first.wait().await.expect("ends");
-    let second = sim.play(id, PlayScript { duration_secs: Some(60), ..PlayScript::default() }).expect("again").wait().await.expect("ends");
+    let second = sim
+        .play(id, PlayScript { duration_secs: Some(60), ..PlayScript::default() })
+        .expect("again")
+        .wait()
+        .await
+        .expect("ends");
     let meeting = sim.meetings().into_iter().find(|m| m["id"] == id).expect("meeting");
     assert_eq!(first.uuid, meeting["uuid"].as_str().expect("uuid"), "the first session has the meeting's uuid");
     assert_ne!(second.uuid, first.uuid);

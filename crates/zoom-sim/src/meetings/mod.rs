@@ -214,12 +214,21 @@ pub(crate) async fn delete(
     match query.get("occurrence_id") {
         Some(occurrence) => {
             let listed = meeting.recurrence.as_ref().is_some_and(|r| {
-                recurrence::occurrences(meeting.start_time_ms, &meeting.timezone, meeting.duration, r, &meeting.deleted_occurrences)
-                    .iter()
-                    .any(|o| &o.occurrence_id == occurrence)
+                recurrence::occurrences(
+                    meeting.start_time_ms,
+                    &meeting.timezone,
+                    meeting.duration,
+                    r,
+                    &meeting.deleted_occurrences,
+                )
+                .iter()
+                .any(|o| &o.occurrence_id == occurrence)
             });
             if !listed {
-                return Err(ApiError::invalid("occurrence_id", format!("{occurrence} is not an occurrence of this meeting")));
+                return Err(ApiError::invalid(
+                    "occurrence_id",
+                    format!("{occurrence} is not an occurrence of this meeting"),
+                ));
             }
             meeting.deleted_occurrences.push(occurrence.clone());
         }

@@ -83,9 +83,10 @@ fn candidate_dates(first: Date, rec: &Recurrence) -> Vec<Date> {
             for k in 0..HORIZON as i64 {
                 for &day in &days {
                     if let Ok(d) = week0.checked_add((k * step * 7 + i64::from(day) - 1).days())
-                        && d >= first {
-                            dates.push(d);
-                        }
+                        && d >= first
+                    {
+                        dates.push(d);
+                    }
                 }
             }
         }
@@ -95,9 +96,10 @@ fn candidate_dates(first: Date, rec: &Recurrence) -> Vec<Date> {
                     continue;
                 };
                 if let Some(d) = monthly_date(month, rec)
-                    && d >= first {
-                        dates.push(d);
-                    }
+                    && d >= first
+                {
+                    dates.push(d);
+                }
             }
         }
     }
@@ -161,6 +163,9 @@ mod tests {
         let occ = occurrences(start, "Europe/Berlin", 30, &weekly("2,4", 4), &[]);
         let times: Vec<_> = occ.iter().map(|o| o.start_time.as_str()).collect();
         // Berlin leaves summer time on 2026-10-25: 09:00 local is 07:00Z before and 08:00Z after.
-        assert_eq!(times, ["2026-10-19T07:00:00Z", "2026-10-21T07:00:00Z", "2026-10-26T08:00:00Z", "2026-10-28T08:00:00Z"]);
+        assert_eq!(
+            times,
+            ["2026-10-19T07:00:00Z", "2026-10-21T07:00:00Z", "2026-10-26T08:00:00Z", "2026-10-28T08:00:00Z"]
+        );
     }
 }

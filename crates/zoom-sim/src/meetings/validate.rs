@@ -120,7 +120,11 @@ pub(crate) fn parse_start_time(text: &str, field: &str) -> Result<StartTime, Api
     Ok(StartTime::Utc(ts.as_millisecond()))
 }
 
-fn int_field(rec: &Map<String, Value>, key: &str, range: std::ops::RangeInclusive<i64>) -> Result<Option<i64>, ApiError> {
+fn int_field(
+    rec: &Map<String, Value>,
+    key: &str,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<Option<i64>, ApiError> {
     let Some(v) = present(rec, key) else {
         return Ok(None);
     };
@@ -170,7 +174,10 @@ fn parse_recurrence(v: &Value) -> Result<Recurrence, ApiError> {
         return Err(ApiError::invalid("recurrence.end_date_time", "cannot be used together with end_times"));
     }
     if kind == 3 && monthly_day.is_none() && (monthly_week.is_none() || monthly_week_day.is_none()) {
-        return Err(ApiError::invalid("recurrence.monthly_day", "a monthly recurrence needs monthly_day or monthly_week and monthly_week_day"));
+        return Err(ApiError::invalid(
+            "recurrence.monthly_day",
+            "a monthly recurrence needs monthly_day or monthly_week and monthly_week_day",
+        ));
     }
     Ok(Recurrence {
         kind,
@@ -186,7 +193,10 @@ fn parse_recurrence(v: &Value) -> Result<Recurrence, ApiError> {
 }
 
 fn weekly_days_error() -> ApiError {
-    ApiError::invalid("recurrence.weekly_days", "must be a comma-separated string of days 1-7, 1 = Sunday, e.g. \"2,4\"")
+    ApiError::invalid(
+        "recurrence.weekly_days",
+        "must be a comma-separated string of days 1-7, 1 = Sunday, e.g. \"2,4\"",
+    )
 }
 
 /// Digits 1–7 separated by commas, no repeats; echoed back as sent.
@@ -227,21 +237,25 @@ fn check_settings(settings: &Map<String, Value>) -> Result<(), ApiError> {
         }
     }
     if let Some(v) = present(settings, "auto_recording")
-        && !matches!(v.as_str(), Some("local" | "cloud" | "none")) {
-            return Err(ApiError::invalid("settings.auto_recording", "must be local, cloud or none"));
-        }
+        && !matches!(v.as_str(), Some("local" | "cloud" | "none"))
+    {
+        return Err(ApiError::invalid("settings.auto_recording", "must be local, cloud or none"));
+    }
     if let Some(v) = present(settings, "approval_type")
-        && !matches!(v.as_u64(), Some(0..=2)) {
-            return Err(ApiError::invalid("settings.approval_type", "must be 0, 1 or 2"));
-        }
+        && !matches!(v.as_u64(), Some(0..=2))
+    {
+        return Err(ApiError::invalid("settings.approval_type", "must be 0, 1 or 2"));
+    }
     if let Some(v) = present(settings, "jbh_time")
-        && !matches!(v.as_u64(), Some(0 | 5 | 10 | 15)) {
-            return Err(ApiError::invalid("settings.jbh_time", "must be 0, 5, 10 or 15"));
-        }
+        && !matches!(v.as_u64(), Some(0 | 5 | 10 | 15))
+    {
+        return Err(ApiError::invalid("settings.jbh_time", "must be 0, 5, 10 or 15"));
+    }
     if let Some(v) = present(settings, "audio")
-        && !matches!(v.as_str(), Some("both" | "telephony" | "voip" | "thirdParty")) {
-            return Err(ApiError::invalid("settings.audio", "must be both, telephony, voip or thirdParty"));
-        }
+        && !matches!(v.as_str(), Some("both" | "telephony" | "voip" | "thirdParty"))
+    {
+        return Err(ApiError::invalid("settings.audio", "must be both, telephony, voip or thirdParty"));
+    }
     if let Some(v) = present(settings, "alternative_hosts") {
         let hosts = v.as_str().ok_or_else(|| ApiError::invalid("settings.alternative_hosts", "must be a string"))?;
         let bad = hosts.split([';', ',']).map(str::trim).filter(|h| !h.is_empty()).find(|h| !is_email(h));
@@ -254,7 +268,10 @@ fn check_settings(settings: &Map<String, Value>) -> Result<(), ApiError> {
         for (i, invitee) in list.iter().enumerate() {
             let email = invitee.get("email").and_then(Value::as_str);
             if !email.is_some_and(is_email) {
-                return Err(ApiError::invalid(format!("settings.meeting_invitees[{i}].email"), "must be an e-mail address"));
+                return Err(ApiError::invalid(
+                    format!("settings.meeting_invitees[{i}].email"),
+                    "must be an e-mail address",
+                ));
             }
         }
     }

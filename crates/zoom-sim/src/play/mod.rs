@@ -4,6 +4,7 @@
 //! recording appears in the API once its event is sent.
 
 mod build;
+mod recording;
 pub(crate) mod typical;
 
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::config::compress;
+use crate::config::{compress, deadline};
 use crate::error::ApiError;
 use crate::ids;
 use crate::script::PlayScript;
@@ -48,7 +49,11 @@ pub struct PlayHandle {
 impl PlayHandle {
     /// Waits until the script has played out (retries may still be running).
     pub async fn wait(mut self) -> anyhow::Result<PlayReport> {
-        let report = self.done.wait_for(Option::is_some).await.map_err(|_| anyhow::anyhow!("the play task ended without a report"))?;
+        let report = self
+            .done
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| anyhow::anyhow!("the play task ended without a report"))?;
         report.clone().ok_or_else(|| anyhow::anyhow!("the play task ended without a report"))
     }
 }
@@ -73,7 +78,11 @@ pub(crate) fn start(state: &Arc<AppState>, meeting_id: i64, script: PlayScript) 
     let guard = PlayingGuard { state: Arc::clone(state), meeting_id };
     let (meeting, uuid, people) = {
         let mut store = lock(&state.store);
-        let meeting = store.meetings.get(&meeting_id).cloned().ok_or_else(|| ApiError::MeetingNotFound(meeting_id.to_string()))?;
+        let meeting = store
+            .meetings
+            .get(&meeting_id)
+            .cloned()
+            .ok_or_else(|| ApiError::MeetingNotFound(meeting_id.to_string()))?;
         let duration_secs = script.duration_secs.unwrap_or(u64::from(meeting.duration) * 60).max(1);
         script.check(duration_secs)?;
         // The first session has the uuid returned at creation; every later one gets a new uuid.
@@ -115,7 +124,7 @@ async fn run(state: &Arc<AppState>, session: Session, steps: Vec<(u64, Step)>, c
         completed: false,
     };
     for (offset_ms, step) in steps {
-        let due = t0 + compress(Duration::from_millis(offset_ms), compression);
+        let due = deadline(t0, compress(Duration::from_millis(offset_ms), compression));
         tokio::select! {
             _ = tokio::time::sleep_until(due) => {}
             _ = state.shutdown.cancelled() => return report,

@@ -31,11 +31,20 @@ fn invitees(meeting: &Meeting) -> Vec<String> {
 pub(crate) fn script(meeting: &Meeting) -> PlayScript {
     let duration = (u64::from(meeting.duration) * 60).max(600);
     let host = meeting.host_email.clone();
-    let mut participants =
-        vec![ScriptParticipant { name: display_name(&host), email: Some(host.clone()), join_secs: 0, leave_secs: None }];
+    let mut participants = vec![ScriptParticipant {
+        name: display_name(&host),
+        email: Some(host.clone()),
+        join_secs: 0,
+        leave_secs: None,
+    }];
     for (i, email) in invitees(meeting).into_iter().filter(|e| !e.eq_ignore_ascii_case(&host)).enumerate() {
         let join_secs = 60 + 30 * i as u64;
-        participants.push(ScriptParticipant { name: display_name(&email), email: Some(email), join_secs, leave_secs: None });
+        participants.push(ScriptParticipant {
+            name: display_name(&email),
+            email: Some(email),
+            join_secs,
+            leave_secs: None,
+        });
     }
     let asker = participants.last().map_or(host.clone(), |p| p.email.clone().unwrap_or_default());
     let chat = vec![
@@ -54,8 +63,18 @@ pub(crate) fn script(meeting: &Meeting) -> PlayScript {
     });
     let transcript = cloud.then(|| {
         vec![
-            ScriptCue { start_secs: 10.0, end_secs: 14.0, speaker: display_name(&host), text: "Welcome, everyone.".into() },
-            ScriptCue { start_secs: 300.0, end_secs: 304.0, speaker: display_name(&asker), text: "Where are the slides?".into() },
+            ScriptCue {
+                start_secs: 10.0,
+                end_secs: 14.0,
+                speaker: display_name(&host),
+                text: "Welcome, everyone.".into(),
+            },
+            ScriptCue {
+                start_secs: 300.0,
+                end_secs: 304.0,
+                speaker: display_name(&asker),
+                text: "Where are the slides?".into(),
+            },
         ]
     });
     PlayScript { duration_secs: Some(duration), participants, chat, recording, transcript, ..PlayScript::default() }

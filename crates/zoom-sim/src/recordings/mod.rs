@@ -28,11 +28,9 @@ use view::RecordingView;
 fn find<'a>(store: &'a Store, segment: &str) -> Result<&'a Recording, ApiError> {
     let found = match ids::meeting_ref(segment)? {
         MeetingRef::Uuid(uuid) => store.recordings.get(&uuid).filter(|r| !r.trashed),
-        MeetingRef::Id(id) => store
-            .recordings
-            .values()
-            .filter(|r| r.meeting_id == id && !r.trashed)
-            .max_by_key(|r| r.start_time_ms),
+        MeetingRef::Id(id) => {
+            store.recordings.values().filter(|r| r.meeting_id == id && !r.trashed).max_by_key(|r| r.start_time_ms)
+        }
     };
     found.ok_or(ApiError::RecordingNotFound)
 }
@@ -50,7 +48,8 @@ pub(crate) async fn get(
     let mut store = lock(&state.store);
     let rec = find(&store, &segment)?;
     let mut view = RecordingView::of(rec, &rec.files, &state.config.account_id, &state.base_url);
-    let wants_token = query.get("include_fields").is_some_and(|f| f.split(',').any(|f| f.trim() == "download_access_token"));
+    let wants_token =
+        query.get("include_fields").is_some_and(|f| f.split(',').any(|f| f.trim() == "download_access_token"));
     if wants_token {
         let token = ids::token("sim_dat_");
         let ttl = i64::try_from(state.config.download_access_token_ttl.as_millis()).unwrap_or(i64::MAX);
