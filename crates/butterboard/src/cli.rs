@@ -50,6 +50,16 @@ pub enum Command {
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
     },
+    /// Serve the built-in Zoom and Google Drive simulators and print how to use them.
+    Sim {
+        #[arg(long, default_value = "127.0.0.1:8901")]
+        zoom_addr: std::net::SocketAddr,
+        #[arg(long, default_value = "127.0.0.1:8902")]
+        drive_addr: std::net::SocketAddr,
+        /// Where the Zoom simulator posts webhooks, e.g. http://127.0.0.1:8080/zoom/webhooks.
+        #[arg(long)]
+        webhook_url: Option<String>,
+    },
     /// Exit 0 when the local process answers ready on its admin port (for container probes).
     Healthcheck {
         /// The readiness URL; defaults to the configured admin address.

@@ -40,6 +40,10 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Healthcheck { url } => healthcheck(&config, url).await,
+        Command::Sim { zoom_addr, drive_addr, webhook_url } => {
+            crate::sims::serve(&config, zoom_addr, drive_addr, webhook_url).await?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

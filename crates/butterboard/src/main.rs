@@ -2,7 +2,7 @@
 //!
 //! `run` starts any set of services in one process (embedded or distributed, ARCHITECTURE §3);
 //! the other commands are the operator's tools: `migrate`, `dlq`, `events tail`, `token`,
-//! `healthcheck`. [`cli`] declares them, [`run`] assembles a process, [`services`] knows each
+//! `healthcheck`, `sim`. [`cli`] declares them, [`run`] assembles a process, [`services`] knows each
 //! service's entry point, and [`commands`] holds the small tools.
 
 mod cli;
@@ -10,6 +10,7 @@ mod commands;
 mod infra;
 mod run;
 mod services;
+mod sims;
 
 use std::process::ExitCode;
 

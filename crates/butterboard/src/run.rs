@@ -29,8 +29,7 @@ use crate::{infra, services};
 /// How long in-flight work may take to finish after SIGTERM before the process gives up on it.
 const DRAIN_LIMIT: Duration = Duration::from_secs(25);
 
-pub async fn run(config: Config, targets: Vec<ServiceName>) -> anyhow::Result<ExitCode> {
-    let config = Arc::new(config);
+pub async fn run(mut config: Config, targets: Vec<ServiceName>) -> anyhow::Result<ExitCode> {
     if config.mode() == Mode::Distributed {
         for name in &targets {
             config.database_url(*name)?;
@@ -38,6 +37,13 @@ pub async fn run(config: Config, targets: Vec<ServiceName>) -> anyhow::Result<Ex
     }
     let shutdown = Shutdown::new();
     shutdown.listen_for_signals();
+    // Bound early so the Zoom simulator knows where to post; nothing is served before the end.
+    let webhook_listener = match targets.contains(&ServiceName::ZoomWebhookIngest) {
+        true => Some(bind(config.listen.webhook, "BUTTERBOARD_WEBHOOK_ADDR").await?),
+        false => None,
+    };
+    let simulators = Simulators::start_if_needed(&mut config, webhook_listener.as_ref()).await?;
+    let config = Arc::new(config);
     let opened = infra::open_bus(&config).await?;
     let bus = opened.bus;
     let auth = Authenticator::from_config(&config)?;
@@ -98,8 +104,7 @@ pub async fn run(config: Config, targets: Vec<ServiceName>) -> anyhow::Result<Ex
         health.set_service_status(name.grpc_service(), tonic_health::ServingStatus::Serving).await;
     }
     components.spawn("grpc".into(), grpc_server.serve(grpc_listener, shutdown.clone()));
-    if let Some(router) = webhook_router {
-        let listener = bind(config.listen.webhook, "BUTTERBOARD_WEBHOOK_ADDR").await?;
+    if let (Some(router), Some(listener)) = (webhook_router, webhook_listener) {
         tracing::info!(webhook = %listener.local_addr()?, "webhook listener bound");
         let stop = shutdown.wait();
         components.spawn("webhook".into(), async move {
@@ -107,6 +112,7 @@ pub async fn run(config: Config, targets: Vec<ServiceName>) -> anyhow::Result<Ex
         });
     }
     let result = components.wait().await;
+    simulators.stop().await;
     admin_stop.trigger();
     match tokio::time::timeout(Duration::from_secs(5), admin_server).await {
         Ok(Ok(Err(error))) => tracing::warn!(error = format!("{error:#}"), "admin server failed while stopping"),
@@ -148,6 +154,9 @@ impl Components {
                 _ = &mut stopped => break,
                 joined = self.set.join_next() => match joined {
                     None => break,
+                    // Components return as soon as the token fires; one may win the race against
+                    // this loop's own view of the token, which is a normal stop, not a failure.
+                    Some(Ok((_, Ok(())))) if self.shutdown.is_triggered() => break,
                     Some(joined) => {
                         let (name, reason) = describe(joined);
                         tracing::error!(component = %name, reason = %reason, "component stopped, shutting down");
@@ -191,6 +200,55 @@ fn describe(joined: Result<(String, anyhow::Result<()>), tokio::task::JoinError>
         Ok((name, Ok(()))) => (name, "returned before shutdown".into()),
         Ok((name, Err(error))) => (name, format!("{error:#}")),
         Err(error) => ("a component".into(), format!("panicked: {error}")),
+    }
+}
+
+/// The simulators a process started for itself (embedded mode without credentials). They stop
+/// after the services, which may still be talking to them while draining.
+struct Simulators {
+    stop: Shutdown,
+    zoom: Option<zoom_sim::ZoomSim>,
+    drive: Option<drive_sim::DriveSim>,
+}
+
+impl Simulators {
+    async fn start_if_needed(config: &mut Config, webhook: Option<&TcpListener>) -> anyhow::Result<Simulators> {
+        let mut simulators = Simulators { stop: Shutdown::new(), zoom: None, drive: None };
+        if config.mode() != Mode::Embedded {
+            return Ok(simulators);
+        }
+        let loopback: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
+        if !config.zoom.has_credentials() {
+            let webhook_url = match webhook {
+                Some(listener) => Some(format!("http://127.0.0.1:{}/zoom/webhooks", listener.local_addr()?.port())),
+                None => None,
+            };
+            let zoom = crate::sims::start_zoom(config, loopback, webhook_url, simulators.stop.token().clone()).await?;
+            crate::sims::use_zoom(config, &zoom);
+            tracing::info!(url = zoom.base_url(), "no zoom credentials configured, using the zoom simulator");
+            simulators.zoom = Some(zoom);
+        }
+        if !config.drive.has_credentials() {
+            let drive = crate::sims::start_drive(&config.data_dir, loopback, simulators.stop.token().clone()).await?;
+            crate::sims::use_drive(config, &drive).await?;
+            tracing::info!(url = drive.base_url(), "no drive credentials configured, using the drive simulator");
+            simulators.drive = Some(drive);
+        }
+        Ok(simulators)
+    }
+
+    async fn stop(self) {
+        self.stop.trigger();
+        if let Some(zoom) = self.zoom
+            && let Err(error) = zoom.stop().await
+        {
+            tracing::warn!(error = format!("{error:#}"), "zoom simulator failed while stopping");
+        }
+        if let Some(drive) = self.drive
+            && let Err(error) = drive.stop().await
+        {
+            tracing::warn!(error = format!("{error:#}"), "drive simulator failed while stopping");
+        }
     }
 }
 

@@ -69,20 +69,33 @@ impl Embedded {
     }
 }
 
+/// Polls `check` for up to 20 s.
+fn testing_wait(check: impl Fn() -> bool) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(20) {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
 fn sigterm(child: &Child) {
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
 }
 
-fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+/// Waits for the process to exit within `limit`, returning its status and everything it logged.
+fn wait_exit(mut child: Child, limit: Duration) -> (std::process::ExitStatus, String) {
     let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
+    while child.try_wait().unwrap().is_none() {
         assert!(started.elapsed() < limit, "did not exit within {limit:?}");
         std::thread::sleep(Duration::from_millis(50));
     }
+    let output = child.wait_with_output().unwrap();
+    let logs = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status, logs)
 }
 
 #[tokio::test]
@@ -93,9 +106,56 @@ async fn run_embedded_becomes_ready_and_exits_zero_on_sigterm() {
     for service in ["scenario", "meeting-orchestrator", "zoom-webhook-ingest", "recording-archiver", "feedback"] {
         assert!(embedded.data.path().join(format!("{service}.sqlite")).exists(), "{service} has its own store");
     }
+    // No credentials: the built-in simulators stand in, and Drive files land under the data dir.
+    assert!(embedded.data.path().join("sim/drive-service-account.json").exists(), "the drive simulator issued a key");
+    assert!(embedded.data.path().join("drive/Butterboard Recordings").is_dir(), "the shared drive is browsable on disk");
     sigterm(&child);
-    let status = wait_exit(&mut child, Duration::from_secs(30));
-    assert_eq!(status.code(), Some(0), "graceful shutdown exits 0");
+    let (status, logs) = wait_exit(child, Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0), "graceful shutdown exits 0: {logs}");
+}
+
+#[tokio::test]
+async fn sim_serves_zoom_and_drive_and_prints_how_to_use_them() {
+    let embedded = Embedded::new();
+    let (zoom, drive) = (free_port(), free_port());
+    let mut child = embedded
+        .command(&["sim", "--zoom-addr", &format!("127.0.0.1:{zoom}"), "--drive-addr", &format!("127.0.0.1:{drive}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The simulators are up once their description is printed.
+    let stdout = child.stdout.take().unwrap();
+    let (printed_tx, printed_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let lines: Vec<String> = std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok).collect();
+        let _ = printed_tx.send(lines.join("\n"));
+    });
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::new();
+    let token_url = format!("http://127.0.0.1:{zoom}/oauth/token?grant_type=account_credentials&account_id=sim-account");
+    let started = Instant::now();
+    let token = loop {
+        if let Ok(response) = client.post(&token_url).basic_auth("sim-client", Some("sim-secret")).send().await
+            && response.status() == 200
+        {
+            break response.json::<serde_json::Value>().await.unwrap();
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "the zoom simulator answers its default account");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(token["access_token"].as_str().is_some_and(|t| !t.is_empty()));
+    let about = client.get(format!("http://127.0.0.1:{drive}/drive/v3/about?fields=user")).send().await.unwrap();
+    assert_eq!(about.status(), 401, "the drive simulator wants a token like Drive does");
+    let drive_key = embedded.data.path().join("sim/drive-service-account.json");
+    assert!(testing_wait(|| drive_key.exists()), "the key file is written before the description");
+    sigterm(&child);
+    let (status, logs) = wait_exit(child, Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0), "{logs}");
+    let printed = printed_rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    for line in ["ZOOM_API_BASE_URL=", "ZOOM_WEBHOOK_SECRET_TOKEN=sim-webhook-secret", "GOOGLE_APPLICATION_CREDENTIALS=", "DRIVE_ROOT_FOLDER_ID="] {
+        assert!(printed.contains(line), "{line} in {printed}");
+    }
 }
 
 #[tokio::test]
@@ -107,7 +167,8 @@ async fn health_needs_no_token_and_a_cli_token_is_accepted_by_the_running_api() 
     assert!(minted.status.success(), "{}", String::from_utf8_lossy(&minted.stderr));
     let token = String::from_utf8(minted.stdout).unwrap().trim().to_string();
 
-    let mut health = tonic_health::pb::health_client::HealthClient::connect(format!("http://127.0.0.1:{}", embedded.grpc)).await.unwrap();
+    let channel = tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{}", embedded.grpc)).unwrap().connect().await.unwrap();
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
     for service in ["butterboard.scenario.v1.ScenarioService", "butterboard.feedback.v1.FeedbackService"] {
         let request = tonic_health::pb::HealthCheckRequest { service: service.into() };
         let status = health.check(request).await.expect("health needs no token").into_inner().status;
@@ -124,7 +185,8 @@ async fn health_needs_no_token_and_a_cli_token_is_accepted_by_the_running_api() 
     assert_eq!(me.subject, "hr@butterboard.online");
     assert_eq!(me.roles, vec!["hr".to_string()]);
     sigterm(&child);
-    assert_eq!(wait_exit(&mut child, Duration::from_secs(30)).code(), Some(0));
+    let (status, logs) = wait_exit(child, Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0), "{logs}");
 }
 
 #[test]
