@@ -25,8 +25,7 @@ use bytes::Bytes;
 use uuid::Uuid;
 
 use crate::bus::{
-    ConsumerSpec, Delivery, EventBus, Headers, OutgoingMessage, StoredMessage, Subscription,
-    dead_letter_subject,
+    ConsumerSpec, Delivery, EventBus, Headers, OutgoingMessage, StoredMessage, Subscription, dead_letter_subject,
 };
 
 pub use dead_letters::*;

@@ -1,21 +1,21 @@
-//! Storing messages: publish with de-duplication, dead letters, replays and retention.
+//! Dead letters, replays and retention, and what the writer's statements share ([`super::append`]
+//! stores messages).
 //!
 //! Every function here runs inside the writer's open transaction and returns
 //! `Err(sqlx::Error)` only for a database failure, which rolls back the whole group; a refusal
 //! that concerns one caller alone (unknown dead letter, no stream) is the inner `BusError`.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use uuid::Uuid;
 
-use super::{millis, stream_index};
+use super::append::{Append, append_all};
+use super::millis;
 use crate::bus::{
-    BusError, DLQ_CONSUMER_HEADER, DLQ_ERROR_HEADER, DLQ_PREFIX, DLQ_SUBJECT_HEADER,
-    DUPLICATE_WINDOW, Headers, Message, PublishAck, STREAMS, StoredMessage, StreamSpec,
-    dead_letter_subject, subject_matches, validate_subject,
+    BusError, DLQ_CONSUMER_HEADER, DLQ_ERROR_HEADER, DLQ_PREFIX, DLQ_SUBJECT_HEADER, DUPLICATE_WINDOW, Headers,
+    Message, PublishAck, STREAMS, StoredMessage, StreamSpec, dead_letter_subject, subject_matches, validate_subject,
 };
 
 /// The stream of `dlq.>` in [`STREAMS`].
@@ -42,7 +42,7 @@ impl Retention {
     }
 
     /// JetStream refuses a duplicate window longer than the stream's age; mirror that.
-    fn window_ms(&self, stream: &StreamSpec) -> i64 {
+    pub fn window_ms(&self, stream: &StreamSpec) -> i64 {
         millis(DUPLICATE_WINDOW).min(self.max_age_ms(stream))
     }
 }
@@ -50,45 +50,9 @@ impl Retention {
 /// What one write transaction carries between its commands.
 #[derive(Debug, Default)]
 pub(super) struct TxState {
-    last_seq: HashMap<&'static str, i64>,
     /// The streams (bits by index in `STREAMS`) that got messages, so that readers waiting on them
     /// are woken after the commit.
     pub stored: u8,
-}
-
-impl TxState {
-    /// Read inside the transaction (not cached across groups) so that another process writing
-    /// the same file between two groups cannot make sequences collide.
-    async fn next_seq(&mut self, conn: &mut SqliteConnection, stream: &'static str) -> sqlx::Result<i64> {
-        let last = match self.last_seq.get(stream) {
-            Some(last) => *last,
-            None => sqlx::query("SELECT last_seq FROM streams WHERE name = ?")
-                .bind(stream)
-                .fetch_optional(&mut *conn)
-                .await?
-                .map(|row| row.get::<i64, _>(0))
-                .unwrap_or(0),
-        };
-        self.last_seq.insert(stream, last + 1);
-        Ok(last + 1)
-    }
-
-    /// Returns `seq`, the last one handed out, when nothing was stored under it.
-    fn give_back_seq(&mut self, stream: &'static str, seq: i64) {
-        self.last_seq.insert(stream, seq - 1);
-    }
-
-    /// Writes the sequences handed out back to `streams`; call right before the commit.
-    pub async fn flush(&mut self, conn: &mut SqliteConnection) -> sqlx::Result<()> {
-        for (stream, last) in self.last_seq.drain() {
-            sqlx::query("INSERT OR REPLACE INTO streams (name, last_seq) VALUES (?, ?)")
-                .bind(stream)
-                .bind(last)
-                .execute(&mut *conn)
-                .await?;
-        }
-        Ok(())
-    }
 }
 
 /// Stores one message unless `msg_id` was stored in the stream inside the duplicate window.
@@ -104,53 +68,9 @@ pub(super) async fn store(
     payload: &[u8],
     now: i64,
 ) -> sqlx::Result<PublishAck> {
-    let seq = st.next_seq(conn, stream.name).await?;
-    // Optimistic: most ids are new, so claim the id first and look closer only on a conflict.
-    let claimed = sqlx::query(
-        "INSERT INTO dedupe (stream, msg_id, seq, stored_at) VALUES (?, ?, ?, ?) \
-         ON CONFLICT (stream, msg_id) DO NOTHING",
-    )
-    .bind(stream.name)
-    .bind(msg_id)
-    .bind(seq)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if claimed == 0 {
-        let row = sqlx::query("SELECT seq, stored_at FROM dedupe WHERE stream = ? AND msg_id = ?")
-            .bind(stream.name)
-            .bind(msg_id)
-            .fetch_one(&mut *conn)
-            .await?;
-        let (original, stored_at): (i64, i64) = (row.get(0), row.get(1));
-        if now - stored_at < retention.window_ms(stream) {
-            st.give_back_seq(stream.name, seq);
-            return Ok(PublishAck { sequence: original as u64, duplicate: true });
-        }
-        // Seen before the window (the purge has not run yet): new again.
-        sqlx::query("UPDATE dedupe SET seq = ?, stored_at = ? WHERE stream = ? AND msg_id = ?")
-            .bind(seq)
-            .bind(now)
-            .bind(stream.name)
-            .bind(msg_id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    sqlx::query(
-        "INSERT INTO messages (stream, seq, subject, headers, payload, stored_at) \
-         VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(stream.name)
-    .bind(seq)
-    .bind(subject)
-    .bind(encode_headers(headers))
-    .bind(payload)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    st.stored |= 1 << stream_index(stream.name);
-    Ok(PublishAck { sequence: seq as u64, duplicate: false })
+    let message = Append { stream, subject, msg_id, headers, payload };
+    let acks = append_all(conn, st, retention, &[message], now).await?;
+    acks.into_iter().next().ok_or_else(|| sqlx::Error::Protocol("no answer for an append".into()))
 }
 
 /// Publishes `original` (of `stream`) to `dlq.<subject>` with the reason and the consumer.
@@ -211,9 +131,8 @@ pub(super) async fn replay(
     let dlq_subject: String = row.get("subject");
     let mut headers = decode_headers(row.get("headers"))?;
     let payload: Vec<u8> = row.get("payload");
-    let subject = headers
-        .remove(DLQ_SUBJECT_HEADER)
-        .or_else(|| dlq_subject.strip_prefix(DLQ_PREFIX).map(str::to_string));
+    let subject =
+        headers.remove(DLQ_SUBJECT_HEADER).or_else(|| dlq_subject.strip_prefix(DLQ_PREFIX).map(str::to_string));
     headers.remove(DLQ_ERROR_HEADER);
     headers.remove(DLQ_CONSUMER_HEADER);
     // The fresh id below replaces any transport id the original carried.

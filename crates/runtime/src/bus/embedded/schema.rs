@@ -9,8 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{ConnectOptions, Connection, Row};
 
@@ -34,6 +33,7 @@ CREATE TABLE IF NOT EXISTS messages (
     stored_at INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS messages_by_stream_seq ON messages (stream, seq);
+CREATE INDEX IF NOT EXISTS messages_by_stream_id ON messages (stream, id);
 CREATE INDEX IF NOT EXISTS messages_by_stream_age ON messages (stream, stored_at);
 CREATE TABLE IF NOT EXISTS dedupe (
     stream TEXT NOT NULL,
@@ -79,18 +79,12 @@ fn base_options(path: &Path) -> SqliteConnectOptions {
 /// `synchronous = NORMAL` in WAL mode loses nothing on a process crash (kill -9): a commit is in
 /// the WAL file before it returns; only a power loss can take the last commits, which `FULL`
 /// (`sync_every_commit`) prevents at the price of an fsync per group.
-pub(super) async fn open_writer(
-    path: &Path,
-    sync_every_commit: bool,
-) -> Result<SqliteConnection, BusError> {
+pub(super) async fn open_writer(path: &Path, sync_every_commit: bool) -> Result<SqliteConnection, BusError> {
     let synchronous = if sync_every_commit { SqliteSynchronous::Full } else { SqliteSynchronous::Normal };
-    let options = base_options(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(synchronous);
+    let options =
+        base_options(path).create_if_missing(true).journal_mode(SqliteJournalMode::Wal).synchronous(synchronous);
     let mut conn = options.connect().await.map_err(unavailable)?;
-    let version: i64 =
-        sqlx::query("PRAGMA user_version").fetch_one(&mut conn).await.map_err(unavailable)?.get(0);
+    let version: i64 = sqlx::query("PRAGMA user_version").fetch_one(&mut conn).await.map_err(unavailable)?.get(0);
     if version > SCHEMA_VERSION {
         return Err(BusError::Other(format!(
             "bus file {} has schema version {version}, newer than this binary's {SCHEMA_VERSION}",

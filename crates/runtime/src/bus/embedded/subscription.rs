@@ -11,16 +11,26 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::watch;
 
-use super::consume::{Claim, ConsumerRef, Settle, Target};
+use super::claim::Claim;
+use super::consume::{ConsumerRef, Settle, Target};
+use super::writer::{Command, WriterHandle, closed};
 use super::{Generations, now_ms, stream_index};
-use super::writer::{Command, WriterHandle};
 use crate::bus::{Acker, BusError, Delivery, Message, Subscription};
+
+/// How a subscription paces its claims.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Pacing {
+    pub batch: usize,
+    pub poll_interval: Duration,
+    pub linger: Duration,
+}
 
 pub(super) struct EmbeddedSubscription {
     writer: WriterHandle,
     consumer: ConsumerRef,
-    batch: usize,
-    poll_interval: Duration,
+    pacing: Pacing,
+    /// The last claim came back with part of a batch: wait `linger` before the next one.
+    linger: bool,
     stored: watch::Receiver<Generations>,
     /// The consumer's stream in the generations, and the generation last looked at.
     stream: usize,
@@ -32,13 +42,12 @@ impl EmbeddedSubscription {
     pub fn new(
         writer: WriterHandle,
         consumer: ConsumerRef,
-        batch: usize,
-        poll_interval: Duration,
+        pacing: Pacing,
         stored: watch::Receiver<Generations>,
     ) -> Self {
         let stream = stream_index(consumer.stream);
-        let batch = batch.max(1);
-        Self { writer, consumer, batch, poll_interval, stored, stream, seen: 0, buffer: VecDeque::new() }
+        let pacing = Pacing { batch: pacing.batch.max(1), ..pacing };
+        Self { writer, consumer, pacing, linger: false, stored, stream, seen: 0, buffer: VecDeque::new() }
     }
 
     fn release(&self, claim: &Claim) {
@@ -56,7 +65,7 @@ impl EmbeddedSubscription {
 
     /// Sleeps until something may have changed for this consumer.
     async fn wait(&mut self, next_due: Option<i64>) {
-        let poll = self.poll_interval;
+        let poll = self.pacing.poll_interval;
         let wait = match next_due {
             Some(due) => Duration::from_millis(due.saturating_sub(now_ms()).max(1) as u64).min(poll),
             None => poll,
@@ -87,15 +96,21 @@ impl Subscription for EmbeddedSubscription {
                 }
                 return Ok(Some(self.delivery(claim)));
             }
+            if self.linger {
+                // Messages are trickling in: let a few more arrive so that one claim takes them
+                // together, rather than one claim (two round trips) per message.
+                tokio::time::sleep(self.pacing.linger).await;
+            }
             // Marks the current generation seen first, so a commit racing this claim still wakes
             // the wait below.
             self.seen = self.stored.borrow_and_update()[self.stream];
-            let (consumer, max) = (self.consumer.clone(), self.batch);
+            let (consumer, max) = (self.consumer.clone(), self.pacing.batch);
             let claimed = match self.writer.call(|reply| Command::Claim { consumer, max, reply }).await {
                 Ok(claimed) => claimed,
                 Err(_) if self.writer.is_closed() => return Ok(None),
                 Err(error) => return Err(error),
             };
+            self.linger = !claimed.more && (1..max).contains(&claimed.deliveries.len());
             if !claimed.deliveries.is_empty() {
                 self.buffer.extend(claimed.deliveries);
                 continue;
@@ -115,34 +130,43 @@ impl Drop for EmbeddedSubscription {
     }
 }
 
-/// Settles one delivery through the writer; each call returns after the commit.
+/// Settles one delivery through the writer.
+///
+/// `ack`, `nak` and `in_progress` return once the settlement is queued, as a JetStream ack returns
+/// once sent, without waiting for the server: the queue is applied in order, so this
+/// subscription's next claim already sees it, and if the process dies before the commit the
+/// message is simply delivered again (at-least-once; consumers de-duplicate with their inbox).
+/// Not waiting lets a handler's acks share commits instead of paying one each. A dead letter
+/// waits for its commit: the caller is told the message is safe in the dead-letter stream.
 struct EmbeddedAcker {
     writer: WriterHandle,
     target: Target,
 }
 
 impl EmbeddedAcker {
-    async fn settle(&self, action: Settle) -> Result<(), BusError> {
-        let target = self.target.clone();
-        self.writer.call(|reply| Command::Settle { target, action, reply: Some(reply) }).await
+    fn queue(&self, action: Settle) -> Result<(), BusError> {
+        let command = Command::Settle { target: self.target.clone(), action, reply: None };
+        if self.writer.send(command) { Ok(()) } else { Err(closed()) }
     }
 }
 
 #[async_trait]
 impl Acker for EmbeddedAcker {
     async fn ack(&self) -> Result<(), BusError> {
-        self.settle(Settle::Ack).await
+        self.queue(Settle::Ack)
     }
 
     async fn nak(&self, delay: Duration) -> Result<(), BusError> {
-        self.settle(Settle::Nak(delay)).await
+        self.queue(Settle::Nak(delay))
     }
 
     async fn in_progress(&self) -> Result<(), BusError> {
-        self.settle(Settle::Progress).await
+        self.queue(Settle::Progress)
     }
 
     async fn dead_letter(&self, message: &Message, error: &str) -> Result<(), BusError> {
-        self.settle(Settle::DeadLetter { message: message.clone(), error: error.to_string() }).await
+        let action = Settle::DeadLetter { message: message.clone(), error: error.to_string() };
+        let target = self.target.clone();
+        self.writer.call(|reply| Command::Settle { target, action, reply: Some(reply) }).await
     }
 }

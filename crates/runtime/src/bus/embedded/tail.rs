@@ -37,11 +37,8 @@ impl EmbeddedTail {
         stored: watch::Receiver<Generations>,
         poll_interval: Duration,
     ) -> Result<Self, BusError> {
-        let cursor: Option<i64> = sqlx::query("SELECT MAX(id) FROM messages")
-            .fetch_one(&reads)
-            .await
-            .map_err(unavailable)?
-            .get(0);
+        let cursor: Option<i64> =
+            sqlx::query("SELECT MAX(id) FROM messages").fetch_one(&reads).await.map_err(unavailable)?.get(0);
         let cursor = cursor.unwrap_or(0);
         Ok(Self { reads, filter, cursor, stored, poll_interval, buffer: VecDeque::new() })
     }

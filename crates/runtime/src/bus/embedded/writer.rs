@@ -11,9 +11,11 @@ use sqlx::sqlite::SqliteConnection;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::consume::{self, Claimed, ConsumerRef, Settle, Target};
-use super::{Generations, now_ms};
+use super::append::{Append, append_all};
+use super::claim::{self, Claimed};
+use super::consume::{self, ConsumerRef, Settle, Target};
 use super::publish::{self, Retention, TxState};
+use super::{Generations, now_ms};
 use crate::bus::{BusError, ConsumerSpec, OutgoingMessage, PublishAck, StreamSpec};
 
 /// Commands applied in one transaction at most; bounds the latency a group adds.
@@ -130,9 +132,7 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    let g0 = std::time::Instant::now();
                     shutdown = self.apply_group(group).await;
-                    if std::env::var("PROBE").is_ok() { eprintln!("group total {:?}", g0.elapsed()); }
                 }
             }
         }
@@ -148,45 +148,51 @@ impl Writer {
     }
 
     /// Applies a group in one transaction; returns the shutdown signal if the group held one.
-    async fn apply_group(&mut self, group: Vec<Command>) -> Option<oneshot::Sender<()>> {
+    async fn apply_group(&mut self, mut group: Vec<Command>) -> Option<oneshot::Sender<()>> {
         let count = group.len();
+        let acks = take_acks(&mut group);
+        let publishes = take_publishes(&mut group);
+        let mut appended = Vec::new();
         let mut finishes: Vec<Finish> = Vec::with_capacity(count);
         let mut shutdown = None;
         let mut st = TxState::default();
         let Writer { conn, requeue, housekeeping, .. } = self;
+        let mut commands = group.into_iter();
         let outcome = async {
             let now = now_ms();
-            let t0 = std::time::Instant::now();
             let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-            let t1 = t0.elapsed();
-            let mut commands = group.into_iter();
-            let mut failure = None;
+            consume::ack_all(&mut tx, &acks).await?;
+            let messages: Vec<Append<'_>> = publishes
+                .iter()
+                .map(|(stream, m, _)| Append {
+                    stream,
+                    subject: &m.subject,
+                    msg_id: &m.id,
+                    headers: &m.headers,
+                    payload: &m.payload,
+                })
+                .collect();
+            appended = append_all(&mut tx, &mut st, &housekeeping.retention, &messages, now).await?;
             for command in commands.by_ref() {
                 if let Command::Shutdown { done } = command {
                     shutdown = Some(done);
                     continue;
                 }
-                let (finish, error) =
-                    apply(&mut tx, &mut st, &housekeeping.retention, requeue, command, now).await;
+                let (finish, error) = apply(&mut tx, &mut st, &housekeeping.retention, requeue, command, now).await;
                 finishes.push(finish);
                 if let Some(error) = error {
-                    failure = Some(error);
-                    break;
+                    return Err(error);
                 }
             }
-            // Commands after a failure are answered with the failure below.
-            finishes.extend(commands.filter_map(|c| abandon(c, &mut shutdown)));
-            if let Some(error) = failure {
-                return Err(error);
-            }
-            let t2 = t0.elapsed();
-            st.flush(&mut tx).await?;
-            let t3 = t0.elapsed();
-            let r = tx.commit().await;
-            if std::env::var("PROBE").is_ok() { eprintln!("begin {t1:?} apply {t2:?} flush {t3:?} commit {:?} n={count}", t0.elapsed()); }
-            r
+            tx.commit().await
         }
         .await;
+        // Commands a failure left unapplied are answered with that failure below.
+        finishes.extend(commands.filter_map(|c| abandon(c, &mut shutdown)));
+        let mut appended = appended.into_iter();
+        for (_, _, reply) in publishes {
+            finishes.push(finish(reply, appended.next().ok_or_else(closed)));
+        }
         match outcome {
             Ok(()) => {
                 finishes.into_iter().for_each(|f| f(None));
@@ -222,9 +228,8 @@ impl Writer {
         let outcome: sqlx::Result<(usize, u64)> = async {
             let now = now_ms();
             let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-            let expired = consume::sweep(&mut tx, &mut st, &retention, now).await?;
+            let expired = claim::sweep(&mut tx, &mut st, &retention, now).await?;
             let purged = if purge { publish::purge(&mut tx, &retention, now).await? } else { 0 };
-            st.flush(&mut tx).await?;
             tx.commit().await?;
             Ok((expired, purged))
         }
@@ -239,6 +244,39 @@ impl Writer {
             Err(error) => tracing::warn!(error = %error, "embedded bus housekeeping failed"),
         }
     }
+}
+
+/// Takes the plain acks out of `group`, to be applied together in one statement per consumer.
+///
+/// Applying them ahead of the rest of the group is safe: a delivery exists only once the claim
+/// that made it committed in an earlier group, and an ack only ends what it names.
+fn take_acks(group: &mut Vec<Command>) -> Vec<(std::sync::Arc<str>, i64)> {
+    let mut acks = Vec::new();
+    group.retain(|command| match command {
+        Command::Settle { target, action: Settle::Ack, reply: None } => {
+            acks.push((target.consumer.name.clone(), target.id));
+            false
+        }
+        _ => true,
+    });
+    acks
+}
+
+/// Takes the publishes out of `group`, to be appended together in chunks.
+///
+/// Appending them ahead of the rest of the group changes nothing anyone can observe: every answer
+/// comes after the same commit, and a claim in the group merely sees a little more.
+fn take_publishes(group: &mut Vec<Command>) -> Vec<(StreamSpec, OutgoingMessage, Reply<PublishAck>)> {
+    let mut publishes = Vec::new();
+    let mut rest = Vec::with_capacity(group.len());
+    for command in group.drain(..) {
+        match command {
+            Command::Publish { stream, message, reply } => publishes.push((stream, message, reply)),
+            other => rest.push(other),
+        }
+    }
+    *group = rest;
+    publishes
 }
 
 /// Runs one command; the error is a database failure that dooms the whole group.
@@ -262,8 +300,15 @@ async fn apply(
     match command {
         Command::Publish { stream, message, reply } => {
             let stored = publish::store(
-                conn, st, retention, &stream, &message.subject, &message.id, &message.headers,
-                &message.payload, now,
+                conn,
+                st,
+                retention,
+                &stream,
+                &message.subject,
+                &message.id,
+                &message.headers,
+                &message.payload,
+                now,
             )
             .await;
             split(reply, stored.map(Ok))
@@ -274,7 +319,7 @@ async fn apply(
                 // The subscription stopped waiting: claim nothing rather than strand deliveries.
                 return (Box::new(|_| {}), None);
             }
-            match consume::claim(conn, st, retention, &consumer, max, now).await {
+            match claim::claim(conn, st, retention, &consumer, max, now).await {
                 Ok(claimed) => (claim_finish(reply, Ok(claimed), consumer, requeue.clone()), None),
                 Err(error) => (finish(reply, Err(closed())), Some(error)),
             }

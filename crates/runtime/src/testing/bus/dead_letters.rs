@@ -72,7 +72,8 @@ pub async fn a_delivery_dead_lettered_by_its_handler_is_listed_at_once_and_not_r
     let sent = n.message(&subject, "undecodable");
     bus.publish(sent.clone()).await.expect("publish");
     let consumer = n.consumer("poison");
-    let mut sub = bus.subscribe(consumer_spec(consumer.clone(), &[&subject], ACK_WAIT, 5, &[])).await.expect("subscribe");
+    let mut sub =
+        bus.subscribe(consumer_spec(consumer.clone(), &[&subject], ACK_WAIT, 5, &[])).await.expect("subscribe");
     let delivery = next_delivery(&mut sub, "the poison message").await;
     assert_eq!(delivery.attempt, 1);
     delivery.dead_letter("payload does not decode").await.expect("dead-letter");

@@ -40,7 +40,8 @@ pub async fn a_duplicate_id_is_acknowledged_as_a_duplicate_and_delivered_once(f:
     let next = bus.publish(n.message(&subject, "next")).await.expect("publish another");
     assert!(!next.duplicate && next.sequence > first.sequence);
 
-    let mut sub = bus.subscribe(consumer_spec(n.consumer("dedupe"), &[&subject], ACK_WAIT, 3, &[])).await.expect("subscribe");
+    let mut sub =
+        bus.subscribe(consumer_spec(n.consumer("dedupe"), &[&subject], ACK_WAIT, 3, &[])).await.expect("subscribe");
     let got = drain(&mut sub, ACK_WAIT * 3).await;
     let payloads: Vec<&str> = got.iter().map(|(_, payload, _)| payload.as_str()).collect();
     assert_eq!(payloads, ["original", "next"], "the duplicate is delivered once, as first published");
@@ -105,7 +106,8 @@ pub async fn an_unacknowledged_delivery_is_redelivered_after_the_ack_wait(f: &im
     let (bus, n) = (f.bus(), Names::new());
     let subject = n.subject("meeting.scheduled");
     let ack = bus.publish(n.message(&subject, "slow")).await.expect("publish");
-    let mut sub = bus.subscribe(consumer_spec(n.consumer("expiry"), &[&subject], ACK_WAIT, 5, &[])).await.expect("subscribe");
+    let mut sub =
+        bus.subscribe(consumer_spec(n.consumer("expiry"), &[&subject], ACK_WAIT, 5, &[])).await.expect("subscribe");
     let asked = Instant::now();
     let first = next_delivery(&mut sub, "the first delivery").await;
     assert_eq!(first.attempt, 1);
@@ -125,7 +127,8 @@ pub async fn in_progress_keeps_a_delivery_from_being_redelivered(f: &impl BusFix
     let subject = n.subject("recording.archiving");
     bus.publish(n.message(&subject, "long job")).await.expect("publish");
     let ack_wait = Duration::from_millis(500);
-    let mut sub = bus.subscribe(consumer_spec(n.consumer("progress"), &[&subject], ack_wait, 5, &[])).await.expect("subscribe");
+    let mut sub =
+        bus.subscribe(consumer_spec(n.consumer("progress"), &[&subject], ack_wait, 5, &[])).await.expect("subscribe");
     let delivery = next_delivery(&mut sub, "the delivery").await;
     let worker = tokio::spawn(async move {
         for _ in 0..8 {
@@ -148,7 +151,8 @@ pub async fn one_subscriber_sees_the_messages_of_a_subject_in_publish_order(f: &
         bus.publish(n.message(subject, &i.to_string())).await.expect("publish");
     }
     let filter = n.subject("order.*");
-    let mut sub = bus.subscribe(consumer_spec(n.consumer("order"), &[&filter], ACK_WAIT * 5, 3, &[])).await.expect("subscribe");
+    let mut sub =
+        bus.subscribe(consumer_spec(n.consumer("order"), &[&filter], ACK_WAIT * 5, 3, &[])).await.expect("subscribe");
     let mut last = std::collections::HashMap::new();
     for _ in 0..40 {
         let delivery = next_delivery(&mut sub, "the next message in order").await;

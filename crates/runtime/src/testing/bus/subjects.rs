@@ -9,16 +9,12 @@ use crate::bus::BusError;
 pub async fn consumers_with_wildcard_filters_receive_only_the_subjects_they_match(f: &impl BusFixture) {
     let (bus, n) = (f.bus(), Names::new());
     let meetings = consumer_spec(n.consumer("meetings"), &[&n.subject("meeting.*")], ACK_WAIT, 3, &[]);
-    let stages = consumer_spec(
-        n.consumer("stages"),
-        &[&n.subject("stage.>"), &n.subject("feedback.sent")],
-        ACK_WAIT,
-        3,
-        &[],
-    );
+    let stages =
+        consumer_spec(n.consumer("stages"), &[&n.subject("stage.>"), &n.subject("feedback.sent")], ACK_WAIT, 3, &[]);
     let mut meetings = bus.subscribe(meetings).await.expect("subscribe meetings");
     let mut stages = bus.subscribe(stages).await.expect("subscribe stages");
-    let rests = ["meeting.ended", "meeting.ended.late", "stage.due", "stage.due.week1", "feedback.sent", "feedback", "other.x"];
+    let rests =
+        ["meeting.ended", "meeting.ended.late", "stage.due", "stage.due.week1", "feedback.sent", "feedback", "other.x"];
     for rest in rests {
         bus.publish(n.message(&n.subject(rest), rest)).await.expect("publish");
     }
@@ -91,7 +87,8 @@ pub async fn publish_all_returns_the_acks_in_input_order(f: &impl BusFixture) {
     assert!(acks[..20].windows(2).all(|w| w[0].sequence < w[1].sequence), "sequences follow the input order: {acks:?}");
     assert!(acks[20].duplicate && acks[20].sequence == acks[0].sequence, "the repeat is the first one's duplicate");
 
-    let mut sub = bus.subscribe(consumer_spec(n.consumer("batch"), &[&subject], ACK_WAIT * 5, 3, &[])).await.expect("subscribe");
+    let mut sub =
+        bus.subscribe(consumer_spec(n.consumer("batch"), &[&subject], ACK_WAIT * 5, 3, &[])).await.expect("subscribe");
     let got = drain(&mut sub, ACK_WAIT * 2).await;
     let payloads: Vec<String> = got.into_iter().map(|(_, payload, _)| payload).collect();
     let expected: Vec<String> = (0..20).map(|i: i32| i.to_string()).collect();
