@@ -23,10 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // build: protos grow ahead of their servers.
         .generate_default_stubs(true)
         .file_descriptor_set_path(out.join("butterboard_descriptor.bin"))
-        .compile_protos(
-            &files.map(|f| root.join(f)),
-            &[root.clone(), include],
-        )?;
+        .compile_protos(&files.map(|f| root.join(f)), &[root.clone(), include])?;
     println!("cargo:rerun-if-changed={}", root.display());
     Ok(())
 }

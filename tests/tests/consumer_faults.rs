@@ -70,7 +70,12 @@ struct Strict;
 
 #[async_trait]
 impl EventHandler for Strict {
-    async fn handle(&self, _tx: &mut Transaction<'static, Any>, _subject: &str, event: &CloudEvent) -> Result<(), HandlerError> {
+    async fn handle(
+        &self,
+        _tx: &mut Transaction<'static, Any>,
+        _subject: &str,
+        event: &CloudEvent,
+    ) -> Result<(), HandlerError> {
         OnboardingEvent::decode(event).map(|_| ()).map_err(|e| HandlerError::Reject(e.into()))
     }
 }
@@ -104,7 +109,12 @@ struct Slow(Arc<AtomicUsize>);
 
 #[async_trait]
 impl EventHandler for Slow {
-    async fn handle(&self, _tx: &mut Transaction<'static, Any>, _subject: &str, _event: &CloudEvent) -> Result<(), HandlerError> {
+    async fn handle(
+        &self,
+        _tx: &mut Transaction<'static, Any>,
+        _subject: &str,
+        _event: &CloudEvent,
+    ) -> Result<(), HandlerError> {
         self.0.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(2400)).await;
         Ok(())
@@ -121,7 +131,8 @@ async fn a_handler_working_longer_than_the_ack_wait_keeps_its_delivery(mode: Mod
     let shutdown = Shutdown::new();
     let mut running = Vec::new();
     for _ in 0..2 {
-        let consumer = Consumer::new(spec.clone(), skeleton.consumer_store.clone(), skeleton.bus.clone(), Slow(calls.clone()));
+        let consumer =
+            Consumer::new(spec.clone(), skeleton.consumer_store.clone(), skeleton.bus.clone(), Slow(calls.clone()));
         running.push(tokio::spawn(consumer.run(shutdown.clone())));
     }
     skeleton.write(vec![greeting("slow work")]).await;

@@ -89,7 +89,9 @@ async fn events_written_while_nats_is_down_for_ten_seconds_are_all_delivered_onc
         tokio::spawn(async move {
             for n in 0..total {
                 let mut tx = producer.begin().await.unwrap();
-                outbox::enqueue(&mut tx, "onboarding.skeleton.greeted", greeting(&format!("greeting {n}"))).await.unwrap();
+                outbox::enqueue(&mut tx, "onboarding.skeleton.greeted", greeting(&format!("greeting {n}")))
+                    .await
+                    .unwrap();
                 tx.commit().await.unwrap();
                 producer.outbox_written();
                 tokio::time::sleep(Duration::from_millis(40)).await;
@@ -104,7 +106,10 @@ async fn events_written_while_nats_is_down_for_ten_seconds_are_all_delivered_onc
     nats.restart().await.unwrap();
     writer.await.unwrap();
     assert!(
-        testing::eventually(Duration::from_secs(60), || async { count_effects(&skeleton.consumer_store).await >= total }).await,
+        testing::eventually(Duration::from_secs(60), || async {
+            count_effects(&skeleton.consumer_store).await >= total
+        })
+        .await,
         "all {total} events arrived after the bus came back (got {})",
         count_effects(&skeleton.consumer_store).await
     );

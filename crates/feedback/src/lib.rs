@@ -6,9 +6,9 @@
 
 mod api;
 
+use butterboard_proto::feedback::v1::feedback_service_server::FeedbackServiceServer;
 use butterboard_runtime::service::{ServiceContext, ServiceParts};
 use butterboard_runtime::store::Migrations;
-use butterboard_proto::feedback::v1::feedback_service_server::FeedbackServiceServer;
 
 /// The schema of this service's store.
 pub fn migrations() -> Migrations {

@@ -6,9 +6,9 @@
 
 mod api;
 
+use butterboard_proto::meeting::v1::meeting_service_server::MeetingServiceServer;
 use butterboard_runtime::service::{ServiceContext, ServiceParts};
 use butterboard_runtime::store::Migrations;
-use butterboard_proto::meeting::v1::meeting_service_server::MeetingServiceServer;
 
 /// The schema of this service's store.
 pub fn migrations() -> Migrations {

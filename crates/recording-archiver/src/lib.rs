@@ -6,9 +6,9 @@
 
 mod api;
 
+use butterboard_proto::recording::v1::recording_service_server::RecordingServiceServer;
 use butterboard_runtime::service::{ServiceContext, ServiceParts};
 use butterboard_runtime::store::Migrations;
-use butterboard_proto::recording::v1::recording_service_server::RecordingServiceServer;
 
 /// The schema of this service's store.
 pub fn migrations() -> Migrations {

@@ -42,7 +42,12 @@ impl From<sqlx::Error> for HandlerError {
 #[async_trait]
 pub trait EventHandler: Send + Sync + 'static {
     /// Applies `event` (delivered on `subject`) inside `tx`; the runner commits and acknowledges.
-    async fn handle(&self, tx: &mut Transaction<'static, Any>, subject: &str, event: &CloudEvent) -> Result<(), HandlerError>;
+    async fn handle(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        subject: &str,
+        event: &CloudEvent,
+    ) -> Result<(), HandlerError>;
 }
 
 /// A durable consumer bound to a store and a handler.
@@ -86,7 +91,10 @@ impl<H: EventHandler> Consumer<H> {
     /// outages are waited out with backoff.
     pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
         let metrics = ConsumerMetrics {
-            handled: crate::telemetry::meter().u64_counter("butterboard_consumer_deliveries").with_description("deliveries by consumer and outcome").build(),
+            handled: crate::telemetry::meter()
+                .u64_counter("butterboard_consumer_deliveries")
+                .with_description("deliveries by consumer and outcome")
+                .build(),
         };
         let stopped = shutdown.wait();
         tokio::pin!(stopped);
@@ -113,7 +121,13 @@ impl<H: EventHandler> Consumer<H> {
                 Ok(Some(delivery)) => {
                     backoff = Duration::from_millis(100);
                     let outcome = self.process(delivery).await;
-                    metrics.handled.add(1, &[KeyValue::new("consumer", self.spec.name.clone()), KeyValue::new("outcome", outcome.as_str())]);
+                    metrics.handled.add(
+                        1,
+                        &[
+                            KeyValue::new("consumer", self.spec.name.clone()),
+                            KeyValue::new("outcome", outcome.as_str()),
+                        ],
+                    );
                 }
                 Ok(None) => return Ok(()),
                 Err(error) => {

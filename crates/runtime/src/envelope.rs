@@ -145,8 +145,7 @@ impl CloudEvent {
                 got: self.content_type.clone(),
             });
         }
-        M::decode(self.data.as_ref())
-            .map_err(|e| EnvelopeError::Payload { ty: self.ty.clone(), reason: e.to_string() })
+        M::decode(self.data.as_ref()).map_err(|e| EnvelopeError::Payload { ty: self.ty.clone(), reason: e.to_string() })
     }
 }
 
@@ -170,8 +169,13 @@ mod tests {
 
     #[test]
     fn an_event_survives_the_round_trip_through_headers() {
-        let event = CloudEvent::new("butterboard/test", "butterboard.onboarding.stage.due.v1", CONTENT_TYPE_PROTOBUF, Bytes::from_static(b"\x0a\x01x"))
-            .with_subject("assignment-1");
+        let event = CloudEvent::new(
+            "butterboard/test",
+            "butterboard.onboarding.stage.due.v1",
+            CONTENT_TYPE_PROTOBUF,
+            Bytes::from_static(b"\x0a\x01x"),
+        )
+        .with_subject("assignment-1");
         let out = event.clone().into_message("onboarding.stage.due");
         assert_eq!(out.id, event.id);
         assert_eq!(out.headers["ce-specversion"], "1.0");
@@ -185,7 +189,8 @@ mod tests {
 
     #[test]
     fn a_message_without_cloudevents_headers_is_refused_naming_the_header() {
-        let message = Message { subject: "onboarding.x".into(), headers: Headers::new(), payload: Bytes::new(), sequence: 1 };
+        let message =
+            Message { subject: "onboarding.x".into(), headers: Headers::new(), payload: Bytes::new(), sequence: 1 };
         assert_eq!(CloudEvent::from_message(&message), Err(EnvelopeError::MissingHeader("ce-specversion")));
     }
 
@@ -203,8 +208,19 @@ mod tests {
     #[test]
     fn a_payload_of_another_type_or_garbage_bytes_is_refused() {
         use butterboard_proto::events::v1::StageDue;
-        let event = CloudEvent::new("s", "butterboard.onboarding.stage.due.v1", CONTENT_TYPE_PROTOBUF, Bytes::from_static(b"\xff\xff\xff"));
-        assert!(matches!(event.decode_protobuf::<StageDue>("butterboard.onboarding.stage.due.v1"), Err(EnvelopeError::Payload { .. })));
-        assert!(matches!(event.decode_protobuf::<StageDue>("butterboard.onboarding.stage.completed.v1"), Err(EnvelopeError::UnexpectedType { .. })));
+        let event = CloudEvent::new(
+            "s",
+            "butterboard.onboarding.stage.due.v1",
+            CONTENT_TYPE_PROTOBUF,
+            Bytes::from_static(b"\xff\xff\xff"),
+        );
+        assert!(matches!(
+            event.decode_protobuf::<StageDue>("butterboard.onboarding.stage.due.v1"),
+            Err(EnvelopeError::Payload { .. })
+        ));
+        assert!(matches!(
+            event.decode_protobuf::<StageDue>("butterboard.onboarding.stage.completed.v1"),
+            Err(EnvelopeError::UnexpectedType { .. })
+        ));
     }
 }

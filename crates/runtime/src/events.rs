@@ -75,8 +75,13 @@ impl OnboardingEvent {
     /// The CloudEvent for this payload, from `butterboard/<service>` about `aggregate_id`.
     pub fn into_cloud_event(self, service: &str, aggregate_id: impl Into<String>) -> CloudEvent {
         let data = bytes::Bytes::from(self.encode());
-        CloudEvent::new(format!("butterboard/{service}"), self.event_type(), crate::envelope::CONTENT_TYPE_PROTOBUF, data)
-            .with_subject(aggregate_id)
+        CloudEvent::new(
+            format!("butterboard/{service}"),
+            self.event_type(),
+            crate::envelope::CONTENT_TYPE_PROTOBUF,
+            data,
+        )
+        .with_subject(aggregate_id)
     }
 }
 
@@ -86,7 +91,11 @@ mod tests {
 
     #[test]
     fn an_onboarding_event_decodes_back_to_itself() {
-        let event = OnboardingEvent::StageDue(pb::StageDue { assignment_id: "a1".into(), title: "Meet the team".into(), ..Default::default() });
+        let event = OnboardingEvent::StageDue(pb::StageDue {
+            assignment_id: "a1".into(),
+            title: "Meet the team".into(),
+            ..Default::default()
+        });
         let cloud = event.clone().into_cloud_event("scenario", "a1");
         assert_eq!(cloud.ty, "butterboard.onboarding.stage.due.v1");
         assert_eq!(OnboardingEvent::decode(&cloud), Ok(event));

@@ -83,7 +83,9 @@ impl fmt::Display for ServiceName {
 
 /// An unknown service name; the message lists the valid ones.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown target {0:?}; valid targets: all, scenario, meeting-orchestrator, zoom-webhook-ingest, recording-archiver, feedback")]
+#[error(
+    "unknown target {0:?}; valid targets: all, scenario, meeting-orchestrator, zoom-webhook-ingest, recording-archiver, feedback"
+)]
 pub struct UnknownTarget(pub String);
 
 impl FromStr for ServiceName {
@@ -126,7 +128,10 @@ pub struct Task {
 }
 
 impl Task {
-    pub fn new(name: impl Into<String>, future: impl std::future::Future<Output = anyhow::Result<()>> + Send + 'static) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        future: impl std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    ) -> Self {
         Self { name: name.into(), future: Box::pin(future) }
     }
 }

@@ -57,7 +57,8 @@ butterboard_runtime::bus_conformance_tests!(jetstream);
 async fn streams_are_created_idempotently_with_a_two_hour_duplicate_window_on_zoom() {
     let namespace = testing::unique_name("t");
     let first = JetStreamBus::connect(&testing::nats_url(), Some(&namespace)).await.expect("first start");
-    let _second = JetStreamBus::connect(&testing::nats_url(), Some(&namespace)).await.expect("a second start changes nothing");
+    let _second =
+        JetStreamBus::connect(&testing::nats_url(), Some(&namespace)).await.expect("a second start changes nothing");
     let js = async_nats::jetstream::new(first.client().clone());
     let mut zoom = js.get_stream(format!("{namespace}_ZOOM")).await.expect("ZOOM stream");
     let info = zoom.info().await.expect("info");

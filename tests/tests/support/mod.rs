@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use butterboard_runtime::bus::{ConsumerSpec, EventBus};
 use butterboard_runtime::bus::jetstream::JetStreamBus;
+use butterboard_runtime::bus::{ConsumerSpec, EventBus};
 use butterboard_runtime::consumer::{Consumer, EventHandler, HandlerError};
 use butterboard_runtime::envelope::{CONTENT_TYPE_JSON, CloudEvent};
 use butterboard_runtime::shutdown::Shutdown;
@@ -60,7 +60,11 @@ impl Skeleton {
             Mode::Distributed { nats_url } => {
                 let namespace = testing::unique_name("t");
                 let bus = JetStreamBus::connect(nats_url, Some(&namespace)).await.expect("jetstream");
-                (testing::postgres_store(&none).await.expect("pg"), testing::postgres_store(&none).await.expect("pg"), Arc::new(bus))
+                (
+                    testing::postgres_store(&none).await.expect("pg"),
+                    testing::postgres_store(&none).await.expect("pg"),
+                    Arc::new(bus),
+                )
             }
             Mode::Embedded { dir } => (
                 testing::sqlite_store(&dir.path().join("producer"), &none).await.expect("sqlite"),
@@ -121,7 +125,8 @@ pub fn greeting(text: &str) -> CloudEvent {
 }
 
 pub async fn count_effects(store: &Store) -> usize {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM greetings_received").fetch_one(store.pool()).await.expect("count");
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM greetings_received").fetch_one(store.pool()).await.expect("count");
     n as usize
 }
 
@@ -141,7 +146,12 @@ pub struct Greeter;
 
 #[async_trait]
 impl EventHandler for Greeter {
-    async fn handle(&self, tx: &mut Transaction<'static, Any>, _subject: &str, event: &CloudEvent) -> Result<(), HandlerError> {
+    async fn handle(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        _subject: &str,
+        event: &CloudEvent,
+    ) -> Result<(), HandlerError> {
         apply_effect(tx, event).await
     }
 }

@@ -21,11 +21,7 @@ pub use subject::{SubjectError, subject_matches, validate_filter, validate_subje
 /// The streams of ARCHITECTURE §4 and the subjects each one holds.
 pub const STREAMS: [StreamSpec; 3] = [
     StreamSpec { name: "ZOOM", subjects: "zoom.>", max_age: Duration::from_secs(7 * 24 * 3600) },
-    StreamSpec {
-        name: "ONBOARDING",
-        subjects: "onboarding.>",
-        max_age: Duration::from_secs(30 * 24 * 3600),
-    },
+    StreamSpec { name: "ONBOARDING", subjects: "onboarding.>", max_age: Duration::from_secs(30 * 24 * 3600) },
     StreamSpec { name: "DLQ", subjects: "dlq.>", max_age: Duration::from_secs(30 * 24 * 3600) },
 ];
 
@@ -86,8 +82,8 @@ impl ConsumerSpec {
 
     /// Checks the spec before any bus sees it.
     pub fn validate(&self) -> Result<(), BusError> {
-        let valid_name = !self.name.is_empty()
-            && self.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let valid_name =
+            !self.name.is_empty() && self.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !valid_name {
             return Err(BusError::InvalidConsumer(format!("bad durable name {:?}", self.name)));
         }
@@ -229,11 +225,7 @@ impl Delivery {
     /// The handler failed with `error`: redeliver after the backoff, or dead-letter the message if
     /// this was the last attempt.
     pub async fn fail(self, error: &str, backoff: Duration) -> Result<(), BusError> {
-        if self.attempt >= self.max_deliver {
-            self.dead_letter(error).await
-        } else {
-            self.nak(backoff).await
-        }
+        if self.attempt >= self.max_deliver { self.dead_letter(error).await } else { self.nak(backoff).await }
     }
 }
 

@@ -44,7 +44,11 @@ pub(crate) fn row_to_message(
     created_at: i64,
 ) -> Result<OutboxRow, serde_json::Error> {
     let headers: Headers = serde_json::from_str(&headers)?;
-    Ok(OutboxRow { id, created_at, message: OutgoingMessage { subject, id: event_id, headers, payload: payload.into() } })
+    Ok(OutboxRow {
+        id,
+        created_at,
+        message: OutgoingMessage { subject, id: event_id, headers, payload: payload.into() },
+    })
 }
 
 /// How many rows wait to be published.

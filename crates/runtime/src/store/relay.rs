@@ -67,9 +67,19 @@ impl OutboxRelay {
     pub fn new(service: &str, store: Store, bus: std::sync::Arc<dyn EventBus>, config: RelayConfig) -> Self {
         let meter = crate::telemetry::meter();
         let metrics = RelayMetrics {
-            published: meter.u64_counter("butterboard_outbox_published").with_description("outbox events published to the bus").build(),
-            failures: meter.u64_counter("butterboard_outbox_relay_failures").with_description("outbox relay rounds that failed (bus or store down)").build(),
-            lag: meter.f64_histogram("butterboard_outbox_lag_seconds").with_description("time from outbox write to bus acknowledgement").with_unit("s").build(),
+            published: meter
+                .u64_counter("butterboard_outbox_published")
+                .with_description("outbox events published to the bus")
+                .build(),
+            failures: meter
+                .u64_counter("butterboard_outbox_relay_failures")
+                .with_description("outbox relay rounds that failed (bus or store down)")
+                .build(),
+            lag: meter
+                .f64_histogram("butterboard_outbox_lag_seconds")
+                .with_description("time from outbox write to bus acknowledgement")
+                .with_unit("s")
+                .build(),
             labels: [KeyValue::new("service", service.to_string())],
         };
         Self { store, bus, config, lock_key: lock_key(service), metrics }
@@ -98,7 +108,11 @@ impl OutboxRelay {
                 }
                 Err(error) => {
                     self.metrics.failures.add(1, &self.metrics.labels);
-                    tracing::warn!(error = format!("{error:#}"), retry_in_ms = backoff.as_millis() as u64, "outbox relay round failed");
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        retry_in_ms = backoff.as_millis() as u64,
+                        "outbox relay round failed"
+                    );
                     tokio::select! {
                         _ = tokio::time::sleep(backoff) => {}
                         _ = &mut stopped => return Ok(()),
@@ -113,21 +127,32 @@ impl OutboxRelay {
     pub async fn relay_once(&self) -> anyhow::Result<usize> {
         let mut tx = self.store.begin().await?;
         if self.store.backend() == Backend::Postgres {
-            let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(self.lock_key).fetch_one(&mut *tx).await?;
+            let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+                .bind(self.lock_key)
+                .fetch_one(&mut *tx)
+                .await?;
             if !locked {
                 return Ok(0);
             }
         }
-        let rows = sqlx::query("SELECT id, event_id, subject, headers, payload, created_at FROM outbox ORDER BY id LIMIT $1")
-            .bind(self.config.batch_size as i64)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, event_id, subject, headers, payload, created_at FROM outbox ORDER BY id LIMIT $1")
+                .bind(self.config.batch_size as i64)
+                .fetch_all(&mut *tx)
+                .await?;
         if rows.is_empty() {
             return Ok(0);
         }
         let mut batch: Vec<OutboxRow> = Vec::with_capacity(rows.len());
         for row in rows {
-            batch.push(row_to_message(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?, row.try_get(4)?, row.try_get(5)?)?);
+            batch.push(row_to_message(
+                row.try_get(0)?,
+                row.try_get(1)?,
+                row.try_get(2)?,
+                row.try_get(3)?,
+                row.try_get(4)?,
+                row.try_get(5)?,
+            )?);
         }
         let ids: Vec<i64> = batch.iter().map(|r| r.id).collect();
         let oldest = batch.iter().map(|r| r.created_at).min().unwrap_or_else(now_ms);
@@ -157,6 +182,7 @@ async fn delete_rows(tx: &mut sqlx::Transaction<'static, sqlx::Any>, ids: &[i64]
 
 /// A stable advisory-lock key per service (FNV-1a of its name).
 fn lock_key(service: &str) -> i64 {
-    let hash = service.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let hash =
+        service.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
     hash as i64
 }

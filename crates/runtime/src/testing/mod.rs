@@ -57,14 +57,20 @@ pub async fn fresh_postgres_url() -> anyhow::Result<String> {
 
 /// Drops test databases of earlier runs; best effort (another process may be dropping them too).
 async fn drop_stale_databases(conn: &mut sqlx::AnyConnection, now: u64) {
-    let names: Vec<String> = sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'bbtest\\_%'")
-        .fetch_all(&mut *conn)
-        .await
-        .unwrap_or_default();
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'bbtest\\_%'")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
     for name in names {
-        let created = name.strip_prefix(TEST_DATABASE_PREFIX).and_then(|rest| rest.split('_').next()).and_then(|s| s.parse::<u64>().ok());
+        let created = name
+            .strip_prefix(TEST_DATABASE_PREFIX)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|s| s.parse::<u64>().ok());
         if created.is_some_and(|created| created + TEST_DATABASE_MAX_AGE_S < now) {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut *conn).await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(&mut *conn)
+                .await;
         }
     }
 }

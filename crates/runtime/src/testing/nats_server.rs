@@ -50,7 +50,9 @@ impl NatsServer {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| anyhow::anyhow!("cannot start nats-server ({}): {e}; set NATS_SERVER_BIN", binary().display()))?;
+            .map_err(|e| {
+                anyhow::anyhow!("cannot start nats-server ({}): {e}; set NATS_SERVER_BIN", binary().display())
+            })?;
         self.child = Some(child);
         for _ in 0..200 {
             if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {

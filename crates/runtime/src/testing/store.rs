@@ -117,7 +117,9 @@ pub async fn two_relays_on_one_outbox_publish_each_event_once_in_order(fixture: 
     let store = fixture.store().await.expect("store");
     let (bus, _dir) = bus().await;
     let written = write_events(&store, 0..400).await;
-    let relay = |_| OutboxRelay::new("test", store.clone(), bus.clone(), RelayConfig { batch_size: 50, ..RelayConfig::default() });
+    let relay = |_| {
+        OutboxRelay::new("test", store.clone(), bus.clone(), RelayConfig { batch_size: 50, ..RelayConfig::default() })
+    };
     let (a, b) = (relay(1), relay(2));
     let drain = |relay: OutboxRelay| async move {
         let mut total = 0;
@@ -146,5 +148,8 @@ pub async fn an_inbox_claim_in_a_rolled_back_transaction_is_forgotten(fixture: &
     assert!(inbox::claim(&mut tx, "a", "event-2").await.expect("claim"));
     tx.rollback().await.expect("rollback");
     let mut tx = store.begin().await.expect("begin");
-    assert!(inbox::claim(&mut tx, "a", "event-2").await.expect("claim"), "the effect was rolled back, so it must run again");
+    assert!(
+        inbox::claim(&mut tx, "a", "event-2").await.expect("claim"),
+        "the effect was rolled back, so it must run again"
+    );
 }

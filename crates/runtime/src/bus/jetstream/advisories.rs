@@ -28,7 +28,8 @@ fn advisory_subject(stream: &str) -> String {
 }
 
 pub(super) async fn ensure_stream(inner: &Inner) -> Result<(), BusError> {
-    let subjects = STREAMS.iter().filter(|s| s.name != "DLQ").map(|s| advisory_subject(&inner.ns.stream(s.name))).collect();
+    let subjects =
+        STREAMS.iter().filter(|s| s.name != "DLQ").map(|s| advisory_subject(&inner.ns.stream(s.name))).collect();
     let config = stream::Config {
         name: inner.ns.stream(STREAM),
         subjects,

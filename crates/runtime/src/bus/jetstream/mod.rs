@@ -82,9 +82,11 @@ impl JetStreamBus {
                 allow_direct: true,
                 ..Default::default()
             };
-            self.inner.js.create_or_update_stream(config).await.map_err(|e| {
-                BusError::Unavailable(format!("cannot create or update stream {}: {e}", spec.name))
-            })?;
+            self.inner
+                .js
+                .create_or_update_stream(config)
+                .await
+                .map_err(|e| BusError::Unavailable(format!("cannot create or update stream {}: {e}", spec.name)))?;
         }
         advisories::ensure_stream(&self.inner).await
     }
@@ -130,7 +132,10 @@ fn require_server_version(version: &str) -> Result<(), BusError> {
 
 impl Inner {
     /// Sends one publish and returns the future of its acknowledgement.
-    pub(crate) async fn send(&self, message: OutgoingMessage) -> Result<jetstream::context::PublishAckFuture, BusError> {
+    pub(crate) async fn send(
+        &self,
+        message: OutgoingMessage,
+    ) -> Result<jetstream::context::PublishAckFuture, BusError> {
         validate_subject(&message.subject)?;
         let mut headers = to_nats_headers(&message.headers);
         headers.insert(async_nats::header::NATS_MESSAGE_ID, message.id.as_str());
@@ -173,7 +178,8 @@ impl EventBus for JetStreamBus {
             for message in messages.by_ref().take(PIPELINE_DEPTH) {
                 pending.push(self.inner.send(message).await?);
             }
-            let window = try_join_all(pending.into_iter().map(|f| async move { f.await.map_err(publish_error) })).await?;
+            let window =
+                try_join_all(pending.into_iter().map(|f| async move { f.await.map_err(publish_error) })).await?;
             acks.extend(window.into_iter().map(to_ack));
         }
         Ok(acks)
@@ -194,7 +200,12 @@ impl EventBus for JetStreamBus {
     }
 
     async fn replay_dead_letter(&self, sequence: u64) -> Result<PublishAck, BusError> {
-        let stream = self.inner.js.get_stream(self.inner.ns.stream("DLQ")).await.map_err(|e| BusError::Unavailable(e.to_string()))?;
+        let stream = self
+            .inner
+            .js
+            .get_stream(self.inner.ns.stream("DLQ"))
+            .await
+            .map_err(|e| BusError::Unavailable(e.to_string()))?;
         let raw = stream.get_raw_message(sequence).await.map_err(|_| BusError::NotFound(sequence))?;
         let stored = convert::stored(&self.inner.ns, raw)?;
         let mut headers = stored.headers.clone();
@@ -205,7 +216,12 @@ impl EventBus for JetStreamBus {
         headers.remove(DLQ_CONSUMER_HEADER);
         // A fresh message id, or the stream would drop the replay as a duplicate of the original;
         // `ce-id` stays, so consumers that did handle it still recognise it in their inbox.
-        let replay = OutgoingMessage { subject: original, id: uuid::Uuid::now_v7().to_string(), headers, payload: stored.payload };
+        let replay = OutgoingMessage {
+            subject: original,
+            id: uuid::Uuid::now_v7().to_string(),
+            headers,
+            payload: stored.payload,
+        };
         let ack = self.publish(replay).await?;
         stream.delete_message(sequence).await.map_err(|e| BusError::Other(e.to_string()))?;
         Ok(ack)

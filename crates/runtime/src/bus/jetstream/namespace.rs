@@ -11,7 +11,9 @@ impl Namespace {
     pub fn new(prefix: Option<&str>) -> Result<Self, BusError> {
         match prefix.filter(|p| !p.is_empty()) {
             None => Ok(Self(None)),
-            Some(p) if p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') => Ok(Self(Some(p.to_string()))),
+            Some(p) if p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') => {
+                Ok(Self(Some(p.to_string())))
+            }
             Some(p) => Err(BusError::Other(format!("bus namespace {p:?} may hold only letters, digits, '_' and '-'"))),
         }
     }

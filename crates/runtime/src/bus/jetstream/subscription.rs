@@ -15,10 +15,9 @@ use crate::bus::*;
 /// The stream whose subjects a filter falls into.
 pub(crate) fn stream_for(filter: &str) -> Result<&'static StreamSpec, BusError> {
     let first = filter.split('.').next().unwrap_or_default();
-    STREAMS
-        .iter()
-        .find(|s| s.subjects.split('.').next() == Some(first))
-        .ok_or_else(|| BusError::InvalidConsumer(format!("filter {filter:?} lies in no stream (zoom.>, onboarding.>, dlq.>)")))
+    STREAMS.iter().find(|s| s.subjects.split('.').next() == Some(first)).ok_or_else(|| {
+        BusError::InvalidConsumer(format!("filter {filter:?} lies in no stream (zoom.>, onboarding.>, dlq.>)"))
+    })
 }
 
 fn unavailable(error: impl std::fmt::Display) -> BusError {
@@ -83,7 +82,8 @@ impl JetStreamSubscription {
 impl Subscription for JetStreamSubscription {
     async fn next(&mut self) -> Result<Option<Delivery>, BusError> {
         if self.messages.is_none() {
-            let stream = self.consumer.stream().heartbeat(Duration::from_secs(5)).messages().await.map_err(unavailable)?;
+            let stream =
+                self.consumer.stream().heartbeat(Duration::from_secs(5)).messages().await.map_err(unavailable)?;
             self.messages = Some(stream);
         }
         let Some(messages) = self.messages.as_mut() else { return Ok(None) };
