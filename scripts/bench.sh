@@ -24,3 +24,11 @@ if [[ -n "$TEST_ENV_STARTED" ]]; then
 fi
 
 cargo run --release -p butterboard-bench -- "$@"
+
+# The simulators' own ceilings on loopback (4 GiB each, memory included), so the figures above can
+# be read knowing the simulators are not the bottleneck. Skipped when sections were named.
+if [[ $# -eq 0 ]]; then
+    echo "== simulators, 4 GiB on loopback"
+    cargo run --quiet --release -p zoom-sim --example stream_4gib -- --size-mib 4096
+    cargo run --quiet --release -p drive-sim --example upload_4gib -- --size-mib 4096 --chunk-mib 8
+fi
