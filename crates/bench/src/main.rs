@@ -3,17 +3,19 @@
 //!
 //! Each section prints one line per figure with its target, so a run reads as a report. The
 //! sections: [`relay`] (outbox → JetStream next to raw pipelined publishing), [`embedded`] (the
-//! embedded bus end to end), [`process`] (idle memory and start-to-ready time of the binary).
+//! embedded bus end to end), [`scenario`] (assignment rate and participant resolution latency),
+//! [`process`] (idle memory and start-to-ready time of the binary).
 
 mod embedded;
 mod process;
 mod relay;
+mod scenario;
 
 use clap::Parser;
 
 #[derive(Parser)]
 struct Args {
-    /// Sections to run: relay, embedded, process (default: all).
+    /// Sections to run: relay, embedded, scenario, process (default: all).
     sections: Vec<String>,
     /// Events per throughput measurement.
     #[arg(long, default_value_t = 20_000)]
@@ -34,6 +36,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if wants("embedded") {
         embedded::run(args.events).await?;
+    }
+    if wants("scenario") {
+        scenario::run().await?;
     }
     if wants("process") {
         process::run().await?;

@@ -50,6 +50,10 @@ pub async fn run() -> anyhow::Result<()> {
     crate::report("idle RSS", rss_kib(child.id())? as f64 / 1024.0, "MiB", "≤ 60");
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status()?;
     let status = child.wait()?;
-    println!("{:<52} {:>12}", "exit status after SIGTERM", status.code().map(|c| c.to_string()).unwrap_or("signal".into()));
+    println!(
+        "{:<52} {:>12}",
+        "exit status after SIGTERM",
+        status.code().map(|c| c.to_string()).unwrap_or("signal".into())
+    );
     Ok(())
 }

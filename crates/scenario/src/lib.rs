@@ -1,22 +1,78 @@
-//! The `scenario` service (ARCHITECTURE §2). It owns onboarding scenarios, their stages and versions; assignments and their stage instances; links from stages to archived recordings.
+//! The `scenario` service (ARCHITECTURE §2): onboarding scenarios with their stages and versions,
+//! the assignments of new employees with one stage instance per stage occurrence, the stage
+//! schedule, and links from stages to their latest archived recording.
 //!
-//! [`start`] is its one entry point: it takes a [`ServiceContext`] (store, bus, auth, shutdown)
-//! and returns the gRPC API and background tasks the binary runs; [`migrations`] are its store's
-//! schema, one directory per backend. [`api`] serves `butterboard.scenario.v1.ScenarioService`.
+//! - [`domain`]: the rules, pure — parsed people and time zones, due dates (working days,
+//!   holidays, weeks, months, weekly recurrences, in the employee's time zone), validation,
+//!   assignment planning, cohorts, stage-instance decisions.
+//! - [`store`]: the tables (one SQL text for PostgreSQL and SQLite), [`events`]: the events owed,
+//!   written to the outbox in the same transaction.
+//! - [`app`]: one method per call with its access rule (`hr`, `manager`, `employee`, `service`);
+//!   [`api`] serves it as `butterboard.scenario.v1.ScenarioService`.
+//! - [`scheduler`] publishes `onboarding.stage.due` once per due instance; [`consumers`] handle
+//!   meeting attendance, archived recordings and feedback.
+//! - [`yaml`]: scenarios as code; [`EXAMPLE_SCENARIO_YAML`] is the shipped example
+//!   (`examples/engineering-onboarding.yaml`), used by tests and `butterboard demo`.
+//!
+//! [`start`] is the entry point the binary calls; [`start_with`] takes a clock and scheduler
+//! settings for tests.
 
-mod api;
+pub mod api;
+pub mod app;
+pub mod consumers;
+pub mod domain;
+pub mod events;
+pub mod scheduler;
+pub mod store;
+pub mod yaml;
 
-use butterboard_runtime::service::{ServiceContext, ServiceParts};
-use butterboard_runtime::store::Migrations;
+use std::sync::Arc;
+
 use butterboard_proto::scenario::v1::scenario_service_server::ScenarioServiceServer;
+use butterboard_runtime::clock::{Clock, SystemClock};
+use butterboard_runtime::service::{ServiceContext, ServiceParts, Task};
+use butterboard_runtime::store::Migrations;
+
+use crate::app::ScenarioApp;
+use crate::scheduler::{Scheduler, SchedulerConfig};
+
+/// The example scenario: meet the team in week 1, product training in month 1, a weekly
+/// one-on-one.
+pub const EXAMPLE_SCENARIO_YAML: &str = include_str!("../examples/engineering-onboarding.yaml");
 
 /// The schema of this service's store.
 pub fn migrations() -> Migrations {
     Migrations { postgres: sqlx::migrate!("migrations/postgres"), sqlite: sqlx::migrate!("migrations/sqlite") }
 }
 
+/// What [`start_with`] can be given besides the context.
+#[derive(Clone)]
+pub struct Options {
+    pub clock: Arc<dyn Clock>,
+    pub scheduler: SchedulerConfig,
+    /// Whether to run the scheduler task (a test may drive ticks itself).
+    pub run_scheduler: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { clock: Arc::new(SystemClock), scheduler: SchedulerConfig::default(), run_scheduler: true }
+    }
+}
+
 /// Builds the service; its parts run until the context's shutdown token fires.
 pub async fn start(ctx: ServiceContext) -> anyhow::Result<ServiceParts> {
-    let server = ScenarioServiceServer::new(api::Api);
-    Ok(ServiceParts { grpc: Some(tonic::service::Routes::new(ctx.auth.protect(server))), ..ServiceParts::default() })
+    start_with(ctx, Options::default()).await
+}
+
+/// [`start`] with an injected clock and scheduler settings.
+pub async fn start_with(ctx: ServiceContext, options: Options) -> anyhow::Result<ServiceParts> {
+    let app = ScenarioApp::new(ctx.store.clone(), options.clock.clone());
+    let server = ScenarioServiceServer::new(api::Api::new(app));
+    let mut tasks = consumers::tasks(&ctx.store, &ctx.bus, &options.clock, &ctx.shutdown);
+    if options.run_scheduler {
+        let scheduler = Scheduler::new(ctx.store.clone(), options.clock.clone(), options.scheduler.clone());
+        tasks.push(Task::new("scheduler", scheduler.run(ctx.shutdown.clone())));
+    }
+    Ok(ServiceParts { grpc: Some(tonic::service::Routes::new(ctx.auth.protect(server))), webhook: None, tasks })
 }

@@ -1,0 +1,2 @@
+pub mod bad_input;
+pub mod rbac;
