@@ -23,13 +23,17 @@ pub struct OpenedBus {
 pub async fn open_bus(config: &Config) -> anyhow::Result<OpenedBus> {
     match (config.mode(), &config.nats_url) {
         (Mode::Distributed, Some(url)) => {
-            let bus = JetStreamBus::connect(url, config.bus_namespace.as_deref()).await.context("NATS_URL: cannot reach NATS JetStream")?;
+            let bus = JetStreamBus::connect(url, config.bus_namespace.as_deref())
+                .await
+                .context("NATS_URL: cannot reach NATS JetStream")?;
             Ok(OpenedBus { bus: Arc::new(bus.clone()), jetstream: Some(bus) })
         }
         (Mode::Distributed, None) => anyhow::bail!("NATS_URL is required in distributed mode (database URLs are set)"),
         (Mode::Embedded, _) => {
             let path = config.data_dir.join(BUS_FILE);
-            let bus = EmbeddedBus::open(&path).await.with_context(|| format!("cannot open the embedded bus at {}", path.display()))?;
+            let bus = EmbeddedBus::open(&path)
+                .await
+                .with_context(|| format!("cannot open the embedded bus at {}", path.display()))?;
             Ok(OpenedBus { bus: Arc::new(bus), jetstream: None })
         }
     }
@@ -41,13 +45,18 @@ pub async fn open_store(config: &Config, service: ServiceName) -> anyhow::Result
     let store = match config.mode() {
         Mode::Distributed => {
             let url = config.database_url(service)?;
-            Store::connect(url.expose(), 10).await.with_context(|| format!("{}: cannot connect to the database", service.database_env()))?
+            Store::connect(url.expose(), 10)
+                .await
+                .with_context(|| format!("{}: cannot connect to the database", service.database_env()))?
         }
         Mode::Embedded => {
             let path = config.data_dir.join(format!("{service}.sqlite"));
             Store::open_sqlite(&path).await.with_context(|| format!("cannot open {}", path.display()))?
         }
     };
-    store.migrate(&crate::services::migrations(service)).await.with_context(|| format!("{service}: migrations failed"))?;
+    store
+        .migrate(&crate::services::migrations(service))
+        .await
+        .with_context(|| format!("{service}: migrations failed"))?;
     Ok(store)
 }

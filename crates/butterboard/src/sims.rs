@@ -21,7 +21,12 @@ const DRIVE_KEY_FILE: &str = "sim/drive-service-account.json";
 
 /// Starts the Zoom simulator on `addr`; webhooks go to `webhook_url` when given, signed with the
 /// configured `ZOOM_WEBHOOK_SECRET_TOKEN` if there is one (so the ingest accepts them).
-pub async fn start_zoom(config: &Config, addr: SocketAddr, webhook_url: Option<String>, stop: CancellationToken) -> anyhow::Result<ZoomSim> {
+pub async fn start_zoom(
+    config: &Config,
+    addr: SocketAddr,
+    webhook_url: Option<String>,
+    stop: CancellationToken,
+) -> anyhow::Result<ZoomSim> {
     let listener = TcpListener::bind(addr).await.with_context(|| format!("zoom simulator: cannot listen on {addr}"))?;
     let mut sim = ZoomSimConfig { data_dir: Some(config.data_dir.join("sim/zoom")), ..ZoomSimConfig::default() };
     if let Some(secret) = &config.zoom.webhook_secret_token {
@@ -33,7 +38,8 @@ pub async fn start_zoom(config: &Config, addr: SocketAddr, webhook_url: Option<S
 
 /// Starts the Drive simulator on `addr`, keeping its files under `<data_dir>/drive`.
 pub async fn start_drive(data_dir: &Path, addr: SocketAddr, stop: CancellationToken) -> anyhow::Result<DriveSim> {
-    let listener = TcpListener::bind(addr).await.with_context(|| format!("drive simulator: cannot listen on {addr}"))?;
+    let listener =
+        TcpListener::bind(addr).await.with_context(|| format!("drive simulator: cannot listen on {addr}"))?;
     drive_sim::start_with_shutdown(DriveSimConfig::new(data_dir), listener, stop).await
 }
 
@@ -91,7 +97,12 @@ pub fn describe(zoom: &ZoomSim, drive: &DriveSim, key_file: &Path) -> String {
 }
 
 /// `butterboard sim`: both simulators until ctrl-c or SIGTERM.
-pub async fn serve(config: &Config, zoom_addr: SocketAddr, drive_addr: SocketAddr, webhook_url: Option<String>) -> anyhow::Result<()> {
+pub async fn serve(
+    config: &Config,
+    zoom_addr: SocketAddr,
+    drive_addr: SocketAddr,
+    webhook_url: Option<String>,
+) -> anyhow::Result<()> {
     let shutdown = butterboard_runtime::shutdown::Shutdown::new();
     shutdown.listen_for_signals();
     let stop = CancellationToken::new();

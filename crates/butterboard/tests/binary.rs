@@ -108,7 +108,10 @@ async fn run_embedded_becomes_ready_and_exits_zero_on_sigterm() {
     }
     // No credentials: the built-in simulators stand in, and Drive files land under the data dir.
     assert!(embedded.data.path().join("sim/drive-service-account.json").exists(), "the drive simulator issued a key");
-    assert!(embedded.data.path().join("drive/Butterboard Recordings").is_dir(), "the shared drive is browsable on disk");
+    assert!(
+        embedded.data.path().join("drive/Butterboard Recordings").is_dir(),
+        "the shared drive is browsable on disk"
+    );
     sigterm(&child);
     let (status, logs) = wait_exit(child, Duration::from_secs(30));
     assert_eq!(status.code(), Some(0), "graceful shutdown exits 0: {logs}");
@@ -128,12 +131,14 @@ async fn sim_serves_zoom_and_drive_and_prints_how_to_use_them() {
     let stdout = child.stdout.take().unwrap();
     let (printed_tx, printed_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let lines: Vec<String> = std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok).collect();
+        let lines: Vec<String> =
+            std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok).collect();
         let _ = printed_tx.send(lines.join("\n"));
     });
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::new();
-    let token_url = format!("http://127.0.0.1:{zoom}/oauth/token?grant_type=account_credentials&account_id=sim-account");
+    let token_url =
+        format!("http://127.0.0.1:{zoom}/oauth/token?grant_type=account_credentials&account_id=sim-account");
     let started = Instant::now();
     let token = loop {
         if let Ok(response) = client.post(&token_url).basic_auth("sim-client", Some("sim-secret")).send().await
@@ -153,7 +158,12 @@ async fn sim_serves_zoom_and_drive_and_prints_how_to_use_them() {
     let (status, logs) = wait_exit(child, Duration::from_secs(30));
     assert_eq!(status.code(), Some(0), "{logs}");
     let printed = printed_rx.recv_timeout(Duration::from_secs(5)).unwrap();
-    for line in ["ZOOM_API_BASE_URL=", "ZOOM_WEBHOOK_SECRET_TOKEN=sim-webhook-secret", "GOOGLE_APPLICATION_CREDENTIALS=", "DRIVE_ROOT_FOLDER_ID="] {
+    for line in [
+        "ZOOM_API_BASE_URL=",
+        "ZOOM_WEBHOOK_SECRET_TOKEN=sim-webhook-secret",
+        "GOOGLE_APPLICATION_CREDENTIALS=",
+        "DRIVE_ROOT_FOLDER_ID=",
+    ] {
         assert!(printed.contains(line), "{line} in {printed}");
     }
 }
@@ -167,7 +177,11 @@ async fn health_needs_no_token_and_a_cli_token_is_accepted_by_the_running_api() 
     assert!(minted.status.success(), "{}", String::from_utf8_lossy(&minted.stderr));
     let token = String::from_utf8(minted.stdout).unwrap().trim().to_string();
 
-    let channel = tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{}", embedded.grpc)).unwrap().connect().await.unwrap();
+    let channel = tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{}", embedded.grpc))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
     let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
     for service in ["butterboard.scenario.v1.ScenarioService", "butterboard.feedback.v1.FeedbackService"] {
         let request = tonic_health::pb::HealthCheckRequest { service: service.into() };

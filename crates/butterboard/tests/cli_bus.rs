@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use butterboard_proto::events::v1::StageDue;
-use butterboard_runtime::bus::{ConsumerSpec, EventBus};
 use butterboard_runtime::bus::embedded::EmbeddedBus;
+use butterboard_runtime::bus::{ConsumerSpec, EventBus};
 use butterboard_runtime::events::OnboardingEvent;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_butterboard");
@@ -21,7 +21,8 @@ fn command(data: &std::path::Path, args: &[&str]) -> Command {
 }
 
 fn stage_due(title: &str) -> butterboard_runtime::bus::OutgoingMessage {
-    let event = OnboardingEvent::StageDue(StageDue { assignment_id: "a-1".into(), title: title.into(), ..Default::default() });
+    let event =
+        OnboardingEvent::StageDue(StageDue { assignment_id: "a-1".into(), title: title.into(), ..Default::default() });
     event.into_cloud_event("scenario", "a-1").into_message("onboarding.stage.due")
 }
 
@@ -29,7 +30,11 @@ fn stage_due(title: &str) -> butterboard_runtime::bus::OutgoingMessage {
 async fn events_tail_prints_decoded_events_published_by_another_process() {
     let data = tempfile::tempdir().unwrap();
     let bus = EmbeddedBus::open(&data.path().join("bus.sqlite")).await.unwrap();
-    let mut tail = command(data.path(), &["events", "tail", "--subject", "onboarding.>"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut tail = command(data.path(), &["events", "tail", "--subject", "onboarding.>"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let stdout = tail.stdout.take().unwrap();
     let (lines_tx, lines_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -69,7 +74,12 @@ async fn dlq_list_shows_a_dead_letter_and_replay_returns_it_to_its_consumer() {
     assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
     let text = String::from_utf8(listed.stdout).unwrap();
     let row = text.lines().find(|l| l.contains(&ce_id)).unwrap_or_else(|| panic!("dead letter listed: {text}"));
-    assert!(row.contains("onboarding.stage.due") && row.contains("scenario-stage-due") && row.contains("stage template missing"), "{row}");
+    assert!(
+        row.contains("onboarding.stage.due")
+            && row.contains("scenario-stage-due")
+            && row.contains("stage template missing"),
+        "{row}"
+    );
     let sequence = row.split('\t').next().unwrap();
 
     let replayed = command(data.path(), &["dlq", "replay", sequence]).output().unwrap();
