@@ -4,9 +4,11 @@
 //! Each section prints one line per figure with its target, so a run reads as a report. The
 //! sections: [`relay`] (outbox → JetStream next to raw pipelined publishing), [`embedded`] (the
 //! embedded bus end to end), [`scenario`] (assignment rate and participant resolution latency),
-//! [`process`] (idle memory and start-to-ready time of the binary).
+//! [`ingest`] (Zoom webhooks per second and latency, next to two floors), [`process`] (idle memory
+//! and start-to-ready time of the binary).
 
 mod embedded;
+mod ingest;
 mod process;
 mod relay;
 mod scenario;
@@ -15,7 +17,7 @@ use clap::Parser;
 
 #[derive(Parser)]
 struct Args {
-    /// Sections to run: relay, embedded, scenario, process (default: all).
+    /// Sections to run: relay, embedded, scenario, ingest, process (default: all).
     sections: Vec<String>,
     /// Events per throughput measurement.
     #[arg(long, default_value_t = 20_000)]
@@ -39,6 +41,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if wants("scenario") {
         scenario::run().await?;
+    }
+    if wants("ingest") {
+        ingest::run(args.events).await?;
     }
     if wants("process") {
         process::run().await?;

@@ -50,6 +50,11 @@ pub enum Command {
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
     },
+    /// Stored Zoom deliveries of zoom-webhook-ingest: list them, replay them to the bus.
+    Ingest {
+        #[command(subcommand)]
+        command: crate::ingest_cli::IngestCommand,
+    },
     /// Serve the built-in Zoom and Google Drive simulators and print how to use them.
     Sim {
         #[arg(long, default_value = "127.0.0.1:8901")]

@@ -39,6 +39,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Ingest { command } => crate::ingest_cli::run(&config, command).await,
         Command::Healthcheck { url } => healthcheck(&config, url).await,
         Command::Sim { zoom_addr, drive_addr, webhook_url } => {
             crate::sims::serve(&config, zoom_addr, drive_addr, webhook_url).await?;

@@ -8,6 +8,7 @@
 mod cli;
 mod commands;
 mod infra;
+mod ingest_cli;
 mod run;
 mod services;
 mod sims;

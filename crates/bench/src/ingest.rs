@@ -1,0 +1,333 @@
+//! `zoom-webhook-ingest` under load: a load generator signs distinct, real-shaped ~400-byte
+//! `meeting.participant_joined` bodies and posts them at a fixed rate (1,000 req/s) and at
+//! saturation, against the ingest (PostgreSQL + NATS JetStream, and embedded: SQLite + the
+//! embedded bus) and two floors measured in the same run: a verify-only handler that stores
+//! nothing, and a naive handler that inserts each delivery and publishes it with an awaited
+//! JetStream ack before answering.
+//!
+//! Latency at a fixed rate is measured from each request's scheduled send time, so a stalled
+//! server cannot hide its queue (no coordinated omission). Servers run on their own runtime.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use butterboard_runtime::auth::Authenticator;
+use butterboard_runtime::bus::EventBus;
+use butterboard_runtime::config::Config;
+use butterboard_runtime::service::{ServiceContext, ServiceName};
+use butterboard_runtime::shutdown::Shutdown;
+use butterboard_runtime::store::Store;
+use butterboard_runtime::store::relay::{OutboxRelay, RelayConfig};
+use butterboard_runtime::testing;
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+use zoom::webhook::{Verifier, sign};
+use zoom_webhook_ingest::IngestSettings;
+
+const SECRET: &str = "bench-webhook-secret";
+const RATE: u64 = 1000;
+const RATE_SECONDS: u64 = 5;
+/// Requests in flight at saturation: a moderate burst, and Zoom's big bursts.
+const CONCURRENCY: [usize; 2] = [64, 256];
+
+/// A distinct, real-shaped body of about 400 bytes.
+fn body(run: &str, n: usize) -> Bytes {
+    let body = serde_json::json!({
+        "event": "meeting.participant_joined",
+        "event_ts": 1_764_579_700_000_i64 + n as i64,
+        "payload": {"account_id": "AcCtId_1a2b3c4d5e", "object": {
+            "id": "84512390771", "uuid": "4444AAAiAAAAAiAiAiiAii==", "host_id": "hOsT_UsEr_9z8y7x",
+            "topic": "Meet the team", "type": 2, "start_time": "2026-12-01T09:00:12Z", "timezone": "Europe/Moscow", "duration": 45,
+            "participant": {"user_id": format!("{n}"), "user_name": format!("Participant {run}-{n}"), "id": format!("u_{n}"),
+                "join_time": "2026-12-01T09:01:41Z", "email": format!("p{n}@butterboard.online")}
+        }}
+    });
+    Bytes::from(body.to_string())
+}
+
+/// Signed requests, ready to send.
+fn requests(run: &str, count: usize) -> Vec<(Bytes, String, String)> {
+    let ts = (butterboard_runtime::clock::now_ms() / 1000).to_string();
+    (0..count).map(|n| body(run, n)).map(|b| (b.clone(), ts.clone(), sign(SECRET.as_bytes(), &ts, &b))).collect()
+}
+
+async fn post(http: &reqwest::Client, url: &str, (body, ts, sig): (Bytes, String, String)) -> u16 {
+    let sent = http
+        .post(url)
+        .header("x-zm-request-timestamp", ts)
+        .header("x-zm-signature", sig)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await;
+    sent.map(|r| r.status().as_u16()).unwrap_or(0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[index].as_secs_f64() * 1000.0
+}
+
+struct Measured {
+    ok: usize,
+    total: usize,
+    rate: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+/// Open loop: request `i` is due at `start + i / rate`; latency counts from when it was due.
+async fn fixed_rate(http: &reqwest::Client, url: &str, run: &str) -> Measured {
+    let count = (RATE * RATE_SECONDS) as usize;
+    let requests = requests(run, count);
+    let started = tokio::time::Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, request) in requests.into_iter().enumerate() {
+        let due = started + Duration::from_micros(i as u64 * 1_000_000 / RATE);
+        tokio::time::sleep_until(due).await;
+        let (http, url) = (http.clone(), url.to_string());
+        tasks.spawn(async move {
+            let status = post(&http, &url, request).await;
+            (status, due.elapsed())
+        });
+    }
+    let mut latencies = Vec::with_capacity(count);
+    let mut ok = 0;
+    while let Some(Ok((status, took))) = tasks.join_next().await {
+        ok += usize::from(status == 200);
+        latencies.push(took);
+    }
+    latencies.sort();
+    Measured {
+        ok,
+        total: count,
+        rate: count as f64 / started.elapsed().as_secs_f64(),
+        p50_ms: percentile(&latencies, 0.5),
+        p99_ms: percentile(&latencies, 0.99),
+    }
+}
+
+/// Closed loop with `concurrency` requests in flight: the most the server can answer.
+async fn saturation(http: &reqwest::Client, url: &str, run: &str, count: usize, concurrency: usize) -> Measured {
+    let requests = requests(run, count);
+    let started = Instant::now();
+    let mut results: Vec<(u16, Duration)> = futures::stream::iter(requests)
+        .map(|request| async move {
+            let sent = Instant::now();
+            (post(http, url, request).await, sent.elapsed())
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let ok = results.iter().filter(|(s, _)| *s == 200).count();
+    results.sort_by_key(|(_, d)| *d);
+    let latencies: Vec<Duration> = results.into_iter().map(|(_, d)| d).collect();
+    Measured {
+        ok,
+        total: count,
+        rate: ok as f64 / elapsed,
+        p50_ms: percentile(&latencies, 0.5),
+        p99_ms: percentile(&latencies, 0.99),
+    }
+}
+
+/// A 2-thread runtime for a server, apart from the load generator's.
+fn server_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
+}
+
+/// Serves `router` on its own runtime; returns the URL and the runtime (shut it down to stop).
+async fn serve(router: axum::Router, path: &str) -> anyhow::Result<(String, tokio::runtime::Runtime)> {
+    let runtime = server_runtime()?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    listener.set_nonblocking(true)?;
+    let url = format!("http://{}{path}", listener.local_addr()?);
+    runtime.spawn(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        axum::serve(listener, router).await
+    });
+    Ok((url, runtime))
+}
+
+/// The ingest over `store` and `bus` with its relay, on its own runtime.
+async fn ingest_server(
+    store: Store,
+    bus: Arc<dyn EventBus>,
+    shutdown: Shutdown,
+) -> anyhow::Result<(String, tokio::runtime::Runtime)> {
+    let runtime = server_runtime()?;
+    let started = runtime.spawn(async move {
+        let ctx = ServiceContext {
+            name: ServiceName::ZoomWebhookIngest,
+            config: Arc::new(Config::embedded_defaults()),
+            store: store.clone(),
+            bus: bus.clone(),
+            auth: Authenticator::hs256(&[1; 32], "bench", "bench"),
+            shutdown: shutdown.clone(),
+        };
+        let settings = IngestSettings { secrets: Some(vec![SECRET.to_string()]), ..IngestSettings::default() };
+        let parts = zoom_webhook_ingest::start_with(ctx, settings).await?;
+        for task in parts.tasks {
+            tokio::spawn(task.future);
+        }
+        tokio::spawn(OutboxRelay::new("zoom-webhook-ingest", store, bus, RelayConfig::default()).run(shutdown.clone()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}{}", listener.local_addr()?, zoom_webhook_ingest::receive::PATH);
+        let router = parts.webhook.context("the ingest has a webhook router")?;
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        anyhow::Ok(url)
+    });
+    let url = started.await??;
+    Ok((url, runtime))
+}
+
+struct Floor {
+    verifier: Verifier,
+    naive: Option<(Store, Arc<dyn EventBus>)>,
+}
+
+/// The floors: verify (and read the envelope); the naive one then inserts and publishes.
+async fn floor(State(floor): State<Arc<Floor>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let now = butterboard_runtime::clock::now_ms();
+    let Ok((_, envelope)) = zoom::webhook::verify_and_parse(
+        &floor.verifier,
+        header("x-zm-request-timestamp"),
+        header("x-zm-signature"),
+        &body,
+        now,
+    ) else {
+        return StatusCode::UNAUTHORIZED;
+    };
+    let Some((store, bus)) = &floor.naive else { return StatusCode::OK };
+    let event_id = uuid::Uuid::now_v7().to_string();
+    let event_type = envelope.event.as_str();
+    let inserted = sqlx::query(
+        "INSERT INTO deliveries (dedupe_key, event_id, event_type, meeting_uuid, event_ts, received_at, headers, body) VALUES ($1, $2, $3, $4, $5, $6, '{}', $7)",
+    )
+    .bind(hex::encode(Sha256::digest(&body)))
+    .bind(&event_id)
+    .bind(event_type)
+    .bind(envelope.meeting_uuid.as_deref())
+    .bind(envelope.event_ts)
+    .bind(now)
+    .bind(body.to_vec())
+    .execute(store.pool())
+    .await;
+    if inserted.is_err() {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
+    let message = zoom_webhook_ingest::store::zoom_message(
+        event_id,
+        event_type,
+        envelope.event_ts,
+        envelope.meeting_uuid.as_deref(),
+        body,
+    );
+    match bus.publish(message).await {
+        Ok(_) => StatusCode::OK,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+async fn floor_server(naive: Option<(Store, Arc<dyn EventBus>)>) -> anyhow::Result<(String, tokio::runtime::Runtime)> {
+    let state = Arc::new(Floor { verifier: Verifier::new([SECRET])?, naive });
+    serve(axum::Router::new().route("/zoom/webhooks", axum::routing::post(floor)).with_state(state), "/zoom/webhooks")
+        .await
+}
+
+fn report(label: &str, fixed: &Measured, saturated: &[(usize, Measured)], throughput_target: &str) {
+    for (concurrency, measured) in saturated {
+        let name = format!("{label}: throughput, {concurrency} in flight");
+        crate::report(&name, measured.rate, "req/s", throughput_target);
+    }
+    crate::report(&format!("{label}: p50 at 1,000 req/s"), fixed.p50_ms, "ms", "-");
+    let latency_target = if throughput_target == "-" { "-" } else { "≤ 10" };
+    crate::report(&format!("{label}: p99 at 1,000 req/s"), fixed.p99_ms, "ms", latency_target);
+    for (concurrency, measured) in saturated.iter().filter(|(_, m)| m.ok != m.total) {
+        println!("  {label}: {} of {} answered 200 with {concurrency} in flight", measured.ok, measured.total);
+    }
+    if fixed.ok != fixed.total {
+        println!("  {label}: {} of {} answered 200 at 1,000 req/s", fixed.ok, fixed.total);
+    }
+}
+
+async fn measure(http: &reqwest::Client, url: &str, label: &str, count: usize) -> (Measured, Vec<(usize, Measured)>) {
+    // Warm the connection pool and the server.
+    let _ = saturation(http, url, &format!("{label}-warm"), 2000.min(count), CONCURRENCY[0]).await;
+    let fixed = fixed_rate(http, url, &format!("{label}-rate")).await;
+    let mut saturated = Vec::new();
+    for concurrency in CONCURRENCY {
+        saturated
+            .push((concurrency, saturation(http, url, &format!("{label}-sat{concurrency}"), count, concurrency).await));
+    }
+    (fixed, saturated)
+}
+
+async fn wait_for_empty_outbox(store: &Store, limit: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if butterboard_runtime::store::outbox::pending(store.pool()).await.ok()? == 0 {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+pub async fn run(count: usize) -> anyhow::Result<()> {
+    println!(
+        "== zoom-webhook-ingest, ~400-byte signed distinct bodies: {RATE} req/s for {RATE_SECONDS} s, then {count} requests at saturation"
+    );
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY[1] * 2).build()?;
+    println!("  body size: {} bytes", body("x", 12345).len());
+
+    let (url, runtime) = floor_server(None).await?;
+    let (fixed, saturated) = measure(&http, &url, "verify", count).await;
+    report("floor: verify only (no persistence)", &fixed, &saturated, "-");
+    runtime.shutdown_background();
+
+    let store = testing::postgres_store(&zoom_webhook_ingest::migrations()).await?;
+    let (bus, _) = testing::jetstream_bus().await?;
+    let (url, runtime) = floor_server(Some((store, bus))).await?;
+    let (fixed, saturated) = measure(&http, &url, "naive", count).await;
+    report("floor: naive (insert + awaited JetStream ack)", &fixed, &saturated, "-");
+    runtime.shutdown_background();
+
+    let shutdown = Shutdown::new();
+    let store = testing::postgres_store(&zoom_webhook_ingest::migrations()).await?;
+    let (bus, _) = testing::jetstream_bus().await?;
+    let (url, runtime) = ingest_server(store.clone(), bus, shutdown.clone()).await?;
+    let (fixed, saturated) = measure(&http, &url, "pg", count).await;
+    report("ingest, PostgreSQL + NATS JetStream", &fixed, &saturated, "≥ 10000");
+    if let Some(took) = wait_for_empty_outbox(&store, Duration::from_secs(60)).await {
+        println!("  outbox empty {:.1} s after the last answer", took.as_secs_f64());
+    }
+    shutdown.trigger();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    runtime.shutdown_background();
+
+    let shutdown = Shutdown::new();
+    let dir = tempfile::tempdir()?;
+    let store = testing::sqlite_store(dir.path(), &zoom_webhook_ingest::migrations()).await?;
+    let bus = testing::embedded_bus(dir.path()).await?;
+    let (url, runtime) = ingest_server(store.clone(), bus, shutdown.clone()).await?;
+    let (fixed, saturated) = measure(&http, &url, "embedded", count).await;
+    report("ingest, embedded (SQLite + embedded bus)", &fixed, &saturated, "-");
+    if let Some(took) = wait_for_empty_outbox(&store, Duration::from_secs(60)).await {
+        println!("  outbox empty {:.1} s after the last answer", took.as_secs_f64());
+    }
+    shutdown.trigger();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    runtime.shutdown_background();
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! How the ingest behaves: limits, the timestamp window, retention, group-commit sizing, and the
+//! secret tokens it verifies with.
+//!
+//! The runtime's configuration names the secret (`ZOOM_WEBHOOK_SECRET_TOKEN`, which may hold
+//! several tokens separated by commas while one is rotated); the tunables below have defaults
+//! that suit Zoom and can be overridden from the environment by the variables in [`vars`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::bail;
+use butterboard_runtime::clock::{Clock, SystemClock};
+use butterboard_runtime::config::{Config, Mode, vars as config_vars};
+use zoom::webhook::TimestampWindow;
+
+/// The secret token the built-in Zoom simulator signs with (`zoom-sim`'s default).
+pub const SIMULATOR_WEBHOOK_SECRET: &str = "sim-webhook-secret";
+
+/// Environment variables of the tunables (read by [`IngestSettings::from_env`]).
+pub mod vars {
+    pub const MAX_BODY_BYTES: &str = "ZOOM_WEBHOOK_MAX_BODY_BYTES";
+    pub const TIMESTAMP_PAST_SECS: &str = "ZOOM_WEBHOOK_TIMESTAMP_PAST_SECS";
+    pub const TIMESTAMP_FUTURE_SECS: &str = "ZOOM_WEBHOOK_TIMESTAMP_FUTURE_SECS";
+    pub const RETENTION_DAYS: &str = "ZOOM_WEBHOOK_RETENTION_DAYS";
+}
+
+/// The ingest's behaviour.
+#[derive(Clone)]
+pub struct IngestSettings {
+    /// Larger bodies get 413 (Zoom's are a few KiB; 1 MiB leaves room).
+    pub max_body_bytes: usize,
+    /// How old or new a signature's timestamp may be.
+    pub window: TimestampWindow,
+    /// Deliveries older than this are purged.
+    pub retention: Duration,
+    /// How often the purge runs.
+    pub purge_interval: Duration,
+    /// Requests being handled at once; more get 503 at once (Zoom retries later).
+    pub max_in_flight: usize,
+    /// Deliveries waiting for the writers; more get 503 at once.
+    pub max_queued: usize,
+    /// How long a request waits for its commit before it gets 503, well inside Zoom's 3 s.
+    pub reply_deadline: Duration,
+    /// Deliveries per group commit at most.
+    pub max_batch: usize,
+    /// Concurrent group-commit writers; `None`: 4 on PostgreSQL, 1 on SQLite (one writer anyway).
+    pub writers: Option<usize>,
+    /// How often outbox lag is sampled for metrics.
+    pub metrics_interval: Duration,
+    /// The secret tokens; `None` takes them from the runtime configuration.
+    pub secrets: Option<Vec<String>>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for IngestSettings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1024 * 1024,
+            window: TimestampWindow::default(),
+            retention: Duration::from_secs(30 * 24 * 3600),
+            purge_interval: Duration::from_secs(3600),
+            max_in_flight: 8192,
+            max_queued: 8192,
+            reply_deadline: Duration::from_secs(2),
+            max_batch: 1000,
+            writers: None,
+            metrics_interval: Duration::from_secs(5),
+            secrets: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl IngestSettings {
+    /// The defaults with the overrides of [`vars`] from the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_vars(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// [`from_env`](Self::from_env) over any source of variables (tests pass a map).
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let number = |name: &str| -> anyhow::Result<Option<u64>> {
+            match get(name) {
+                None => Ok(None),
+                Some(text) => match text.trim().parse::<u64>() {
+                    Ok(n) if n > 0 => Ok(Some(n)),
+                    _ => bail!("{name}: expected a positive whole number, got {text:?}"),
+                },
+            }
+        };
+        let mut settings = Self::default();
+        if let Some(n) = number(vars::MAX_BODY_BYTES)? {
+            settings.max_body_bytes = usize::try_from(n)?;
+        }
+        if let Some(n) = number(vars::TIMESTAMP_PAST_SECS)? {
+            settings.window.past = Duration::from_secs(n);
+        }
+        if let Some(n) = number(vars::TIMESTAMP_FUTURE_SECS)? {
+            settings.window.future = Duration::from_secs(n);
+        }
+        if let Some(n) = number(vars::RETENTION_DAYS)? {
+            settings.retention = Duration::from_secs(n.saturating_mul(24 * 3600));
+        }
+        Ok(settings)
+    }
+
+    /// The secret tokens to verify with: the configured ones (comma-separated for rotation); in
+    /// embedded mode without Zoom credentials, the built-in simulator's; otherwise an error
+    /// naming the variable.
+    pub fn resolve_secrets(&self, config: &Config) -> anyhow::Result<Vec<String>> {
+        if let Some(secrets) = &self.secrets {
+            return Ok(secrets.clone());
+        }
+        if let Some(configured) = &config.zoom.webhook_secret_token {
+            let secrets: Vec<String> =
+                configured.expose().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+            if secrets.is_empty() {
+                bail!("{} holds no secret token", config_vars::ZOOM_WEBHOOK_SECRET_TOKEN);
+            }
+            return Ok(secrets);
+        }
+        if config.mode() == Mode::Embedded && !config.zoom.has_credentials() {
+            tracing::warn!(
+                variable = config_vars::ZOOM_WEBHOOK_SECRET_TOKEN,
+                "no webhook secret token configured: accepting only webhooks signed by the built-in zoom simulator"
+            );
+            return Ok(vec![SIMULATOR_WEBHOOK_SECRET.to_string()]);
+        }
+        bail!(
+            "{} is required to run zoom-webhook-ingest (the secret token of the Zoom app's event subscription)",
+            config_vars::ZOOM_WEBHOOK_SECRET_TOKEN
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn tunables_are_read_from_their_variables_and_bad_values_name_the_variable() {
+        let env = HashMap::from([(vars::MAX_BODY_BYTES, "2048"), (vars::RETENTION_DAYS, "7")]);
+        let settings = IngestSettings::from_vars(|n| env.get(n).map(|v| v.to_string())).expect("valid");
+        assert_eq!(settings.max_body_bytes, 2048);
+        assert_eq!(settings.retention, Duration::from_secs(7 * 24 * 3600));
+        let bad = IngestSettings::from_vars(|n| (n == vars::TIMESTAMP_PAST_SECS).then(|| "-5".to_string()));
+        assert!(bad.err().map(|e| e.to_string()).unwrap_or_default().contains(vars::TIMESTAMP_PAST_SECS));
+    }
+
+    #[test]
+    fn embedded_mode_without_a_secret_accepts_the_simulators_and_distributed_mode_refuses_to_start() {
+        let embedded = Config::embedded_defaults();
+        assert_eq!(
+            IngestSettings::default().resolve_secrets(&embedded).ok(),
+            Some(vec![SIMULATOR_WEBHOOK_SECRET.to_string()])
+        );
+        let mut distributed = Config::embedded_defaults();
+        distributed.nats_url = Some("nats://127.0.0.1:4222".into());
+        let error = IngestSettings::default().resolve_secrets(&distributed).expect_err("refused");
+        assert!(error.to_string().contains("ZOOM_WEBHOOK_SECRET_TOKEN"), "{error}");
+        distributed.zoom.webhook_secret_token = Some(" new , old ".to_string().into());
+        assert_eq!(
+            IngestSettings::default().resolve_secrets(&distributed).ok(),
+            Some(vec!["new".to_string(), "old".to_string()])
+        );
+    }
+
+    #[test]
+    fn the_built_in_secret_is_the_simulators() {
+        assert_eq!(SIMULATOR_WEBHOOK_SECRET, zoom_sim::config::DEFAULT_WEBHOOK_SECRET_TOKEN);
+    }
+}

@@ -1,0 +1,322 @@
+//! The ingest as the binary runs it — webhook router, admin gRPC, group-commit writers and an
+//! outbox relay — on port 0, over SQLite and the embedded bus (embedded) or PostgreSQL and NATS
+//! JetStream (distributed); plus the fixtures, a signer, a consumer of `zoom.>`, and a private
+//! PostgreSQL a test may stop.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use butterboard_runtime::auth::Authenticator;
+use butterboard_runtime::bus::{ConsumerSpec, EventBus, Message, Subscription};
+use butterboard_runtime::clock::ManualClock;
+use butterboard_runtime::config::Config;
+use butterboard_runtime::grpc::GrpcServer;
+use butterboard_runtime::service::{ServiceContext, ServiceName};
+use butterboard_runtime::shutdown::Shutdown;
+use butterboard_runtime::store::Store;
+use butterboard_runtime::store::relay::{OutboxRelay, RelayConfig};
+use butterboard_runtime::testing;
+use bytes::Bytes;
+use serde_json::Value;
+use zoom_webhook_ingest::IngestSettings;
+
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/zoom");
+/// The fixtures' secret and signing time (2025-12-01T09:00:12Z).
+pub const SECRET: &str = "test-secret-token-0123456789";
+pub const TS: i64 = 1_764_579_612;
+
+/// One entry of vectors.json.
+#[derive(Debug, Clone)]
+pub struct Vector {
+    pub file: String,
+    pub body: Bytes,
+    pub secret: String,
+    pub timestamp: String,
+    pub signature: String,
+    pub expected_response: Option<Value>,
+}
+
+impl Vector {
+    pub fn event(&self) -> String {
+        serde_json::from_slice::<Value>(&self.body).expect("fixture is json")["event"]
+            .as_str()
+            .expect("event")
+            .to_string()
+    }
+}
+
+pub fn vectors() -> Vec<Vector> {
+    let text = std::fs::read_to_string(format!("{FIXTURES}/vectors.json")).expect("vectors.json");
+    let doc: Value = serde_json::from_str(&text).expect("vectors parse");
+    doc["vectors"]
+        .as_array()
+        .expect("vectors array")
+        .iter()
+        .map(|v| {
+            let file = v["file"].as_str().expect("file").to_string();
+            Vector {
+                body: Bytes::from(std::fs::read(format!("{FIXTURES}/{file}")).expect("fixture body")),
+                file,
+                secret: v["secret"].as_str().expect("secret").to_string(),
+                timestamp: v["timestamp"].as_i64().expect("timestamp").to_string(),
+                signature: v["signature"].as_str().expect("signature").to_string(),
+                expected_response: v.get("expected_response").cloned(),
+            }
+        })
+        .collect()
+}
+
+pub fn sign(body: &[u8], ts: i64) -> String {
+    zoom::webhook::sign(SECRET.as_bytes(), &ts.to_string(), body)
+}
+
+/// A distinct, real-shaped `meeting.participant_joined` body.
+pub fn participant_joined(n: usize) -> Bytes {
+    let body = serde_json::json!({
+        "event": "meeting.participant_joined",
+        "event_ts": 1_764_579_700_000_i64 + n as i64,
+        "payload": {"account_id": "AcCtId_1a2b3c4d5e", "object": {
+            "id": "84512390771", "uuid": "4444AAAiAAAAAiAiAiiAii==", "host_id": "hOsT_UsEr_9z8y7x",
+            "topic": "Meet the team", "type": 2,
+            "participant": {"user_id": format!("{n}"), "user_name": format!("Person {n}"), "join_time": "2026-12-01T09:01:41Z"}
+        }}
+    });
+    Bytes::from(body.to_string())
+}
+
+pub enum Mode {
+    Embedded,
+    Distributed,
+}
+
+/// A running ingest.
+pub struct Ingest {
+    pub url: String,
+    pub grpc: String,
+    pub store: Store,
+    pub bus: Arc<dyn EventBus>,
+    pub auth: Authenticator,
+    pub clock: ManualClock,
+    pub http: reqwest::Client,
+    shutdown: Shutdown,
+    tasks: Vec<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+/// Settings for tests: the fixtures' secret and a clock at their signing time.
+pub fn settings(clock: &ManualClock) -> IngestSettings {
+    IngestSettings {
+        secrets: Some(vec![SECRET.to_string()]),
+        clock: Arc::new(clock.clone()),
+        ..IngestSettings::default()
+    }
+}
+
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().pool_max_idle_per_host(256).build().expect("http client")
+}
+
+impl Ingest {
+    pub async fn start(mode: Mode) -> Ingest {
+        let clock = ManualClock::at(TS * 1000);
+        Self::start_with(mode, settings(&clock), clock).await
+    }
+
+    pub async fn start_with(mode: Mode, settings: IngestSettings, clock: ManualClock) -> Ingest {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (store, bus): (Store, Arc<dyn EventBus>) = match mode {
+            Mode::Embedded => (
+                testing::sqlite_store(dir.path(), &zoom_webhook_ingest::migrations()).await.expect("sqlite store"),
+                testing::embedded_bus(dir.path()).await.expect("embedded bus"),
+            ),
+            Mode::Distributed => (
+                testing::postgres_store(&zoom_webhook_ingest::migrations()).await.expect("postgres store"),
+                testing::jetstream_bus().await.expect("jetstream").0,
+            ),
+        };
+        Self::start_on(store, bus, settings, clock, dir).await
+    }
+
+    /// Runs the ingest over a given store and bus.
+    pub async fn start_on(
+        store: Store,
+        bus: Arc<dyn EventBus>,
+        settings: IngestSettings,
+        clock: ManualClock,
+        dir: tempfile::TempDir,
+    ) -> Ingest {
+        let mut config = Config::embedded_defaults();
+        config.data_dir = dir.path().to_path_buf();
+        let auth = Authenticator::hs256(&[7; 32], "butterboard", "butterboard-meetings");
+        let shutdown = Shutdown::new();
+        let ctx = ServiceContext {
+            name: ServiceName::ZoomWebhookIngest,
+            config: Arc::new(config),
+            store: store.clone(),
+            bus: bus.clone(),
+            auth: auth.clone(),
+            shutdown: shutdown.clone(),
+        };
+        let parts = zoom_webhook_ingest::start_with(ctx, settings).await.expect("ingest starts");
+        let mut tasks = Vec::new();
+        for task in parts.tasks {
+            tasks.push(tokio::spawn(task.future));
+        }
+        let relay_config = RelayConfig {
+            poll_interval: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(500),
+            ..RelayConfig::default()
+        };
+        let relay = OutboxRelay::new("zoom-webhook-ingest", store.clone(), bus.clone(), relay_config);
+        tasks.push(tokio::spawn(relay.run(shutdown.clone())));
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind webhook");
+        let url = format!("http://{}{}", listener.local_addr().expect("addr"), zoom_webhook_ingest::receive::PATH);
+        let router = parts.webhook.expect("a webhook router");
+        let stop = shutdown.wait();
+        tasks.push(tokio::spawn(async move {
+            axum::serve(listener, router).with_graceful_shutdown(stop).await.map_err(Into::into)
+        }));
+
+        let grpc_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind grpc");
+        let grpc = format!("http://{}", grpc_listener.local_addr().expect("addr"));
+        let server = GrpcServer::new(parts.grpc.expect("grpc routes")).with_shutdown_grace(Duration::from_secs(1));
+        tasks.push(tokio::spawn(server.serve(grpc_listener, shutdown.clone())));
+        Ingest { url, grpc, store, bus, auth, clock, http: http(), shutdown, tasks, _dir: dir }
+    }
+
+    /// Posts `body` with the given headers (`None` leaves a header out).
+    pub async fn post_raw(&self, body: Bytes, timestamp: Option<&str>, signature: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("x-zm-trackingid", "v=2.0;clid=us06;rid=TEST")
+            .body(body);
+        if let Some(ts) = timestamp {
+            request = request.header("x-zm-request-timestamp", ts);
+        }
+        if let Some(sig) = signature {
+            request = request.header("x-zm-signature", sig);
+        }
+        request.send().await.expect("the ingest answers")
+    }
+
+    /// Posts `body` signed with the fixtures' secret at the fixtures' time.
+    pub async fn post(&self, body: Bytes) -> reqwest::Response {
+        let signature = sign(&body, TS);
+        self.post_raw(body, Some(&TS.to_string()), Some(&signature)).await
+    }
+
+    pub async fn count(&self, table: &'static str) -> i64 {
+        let sql = match table {
+            "deliveries" => "SELECT COUNT(*) FROM deliveries",
+            "outbox" => "SELECT COUNT(*) FROM outbox",
+            _ => panic!("unknown table {table}"),
+        };
+        sqlx::query_scalar(sql).fetch_one(self.store.pool()).await.expect("count")
+    }
+
+    /// A fresh durable consumer of `zoom.>`.
+    pub async fn subscribe(&self) -> Box<dyn Subscription> {
+        let name = testing::unique_name("ingest-test");
+        let mut spec = ConsumerSpec::new(name.replace('_', "-"), &["zoom.>"]);
+        spec.ack_wait = Duration::from_secs(30);
+        self.bus.subscribe(spec).await.expect("subscribe")
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.trigger();
+        for task in self.tasks {
+            let joined = tokio::time::timeout(Duration::from_secs(20), task).await.expect("stops within 20 s");
+            joined.expect("no panic").expect("no error");
+        }
+    }
+}
+
+/// Acks and returns everything delivered until nothing came for `quiet`.
+pub async fn drain(subscription: &mut Box<dyn Subscription>, quiet: Duration) -> Vec<Message> {
+    let mut seen = Vec::new();
+    while let Ok(next) = tokio::time::timeout(quiet, subscription.next()).await {
+        let delivery = next.expect("subscription works").expect("subscription open");
+        seen.push(delivery.message.clone());
+        delivery.ack().await.expect("ack");
+    }
+    seen
+}
+
+/// Acks and returns `n` messages, failing after `limit`; then checks nothing more comes within
+/// `quiet`.
+pub async fn expect_messages(
+    subscription: &mut Box<dyn Subscription>,
+    n: usize,
+    limit: Duration,
+    quiet: Duration,
+) -> Vec<Message> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + limit;
+    while seen.len() < n {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let next = tokio::time::timeout(left, subscription.next()).await;
+        let Ok(next) = next else { panic!("only {} of {n} messages within {limit:?}", seen.len()) };
+        let delivery = next.expect("subscription works").expect("subscription open");
+        seen.push(delivery.message.clone());
+        delivery.ack().await.expect("ack");
+    }
+    let extra = drain(subscription, quiet).await;
+    assert!(
+        extra.is_empty(),
+        "expected exactly {n} messages, got {} more: {:?}",
+        extra.len(),
+        extra.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    seen
+}
+
+/// A private PostgreSQL cluster (scripts/pg-private.sh) that a test may stop and start.
+pub struct PrivatePostgres {
+    dir: tempfile::TempDir,
+    port: u16,
+    pub url: String,
+}
+
+fn pg_script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/pg-private.sh")
+}
+
+fn pg(args: &[&str]) -> String {
+    let output = std::process::Command::new("bash").arg(pg_script()).args(args).output().expect("runs pg-private.sh");
+    assert!(output.status.success(), "pg-private.sh {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim().lines().last().unwrap_or_default().to_string()
+}
+
+impl PrivatePostgres {
+    pub fn start() -> PrivatePostgres {
+        let dir = tempfile::Builder::new().prefix("ingest-pg").tempdir_in("/tmp").expect("tempdir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+        let url = pg(&["start", &dir.path().join("data").display().to_string(), &port.to_string()]);
+        PrivatePostgres { dir, port, url }
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    pub fn stop(&self) {
+        pg(&["stop", &self.data()]);
+    }
+
+    pub fn restart(&self) {
+        pg(&["start", &self.data(), &self.port.to_string()]);
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("bash").arg(pg_script()).args(["kill", &self.data()]).output();
+    }
+}
