@@ -148,24 +148,22 @@ impl Components {
         let mut failed: Option<String> = None;
         let stopped = self.shutdown.wait();
         tokio::pin!(stopped);
-        // Phase 1: running. A component returning before shutdown is a failure of the process.
-        loop {
-            tokio::select! {
-                _ = &mut stopped => break,
-                joined = self.set.join_next() => match joined {
-                    None => break,
-                    // Components return as soon as the token fires; one may win the race against
-                    // this loop's own view of the token, which is a normal stop, not a failure.
-                    Some(Ok((_, Ok(())))) if self.shutdown.is_triggered() => break,
-                    Some(joined) => {
-                        let (name, reason) = describe(joined);
-                        tracing::error!(component = %name, reason = %reason, "component stopped, shutting down");
-                        failed = Some(format!("{name}: {reason}"));
-                        self.shutdown.trigger();
-                        break;
-                    }
-                },
-            }
+        // Phase 1: running, until shutdown or the first component returns. A component returning
+        // before shutdown is a failure of the process.
+        tokio::select! {
+            _ = &mut stopped => {}
+            joined = self.set.join_next() => match joined {
+                None => {}
+                // Components return as soon as the token fires; one may win the race against this
+                // select's own view of the token, which is a normal stop, not a failure.
+                Some(Ok((_, Ok(())))) if self.shutdown.is_triggered() => {}
+                Some(joined) => {
+                    let (name, reason) = describe(joined);
+                    tracing::error!(component = %name, reason = %reason, "component stopped, shutting down");
+                    failed = Some(format!("{name}: {reason}"));
+                    self.shutdown.trigger();
+                }
+            },
         }
         // Phase 2: draining.
         let drained = tokio::time::timeout(DRAIN_LIMIT, async {

@@ -52,6 +52,7 @@ async fn events_tail_prints_decoded_events_published_by_another_process() {
         }
     }
     let _ = tail.kill();
+    let _ = tail.wait();
     let line = line.expect("the tail printed an event");
     assert!(line.contains("onboarding.stage.due"), "{line}");
     assert!(line.contains("butterboard.onboarding.stage.due.v1"), "{line}");
