@@ -20,7 +20,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 
 use crate::metrics::Metrics;
-use crate::store::{NewDelivery, insert_deliveries, insert_outbox};
+use crate::store::{NewDelivery, insert_deliveries};
 
 /// What became of a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,7 +213,7 @@ impl Writer {
         let messages: Vec<_> = unique.iter().filter(|d| fresh.contains(&d.dedupe_key)).map(|d| &d.message).collect();
         if !messages.is_empty() {
             // Wall-clock time, as the runtime's outbox writes it: the relay's lag metric counts from it.
-            insert_outbox(&mut tx, &messages, butterboard_runtime::clock::now_ms()).await?;
+            butterboard_runtime::store::outbox::enqueue_messages(&mut tx, &messages).await?;
         }
         tx.commit().await?;
         Ok(fresh)

@@ -1,11 +1,10 @@
 //! Replaying stored deliveries to the bus, through the outbox so the relay publishes them in
 //! order and only marks them sent once the bus acknowledged them.
 
-use butterboard_runtime::clock::now_ms;
 use butterboard_runtime::store::Store;
 use bytes::Bytes;
 
-use crate::store::{Filter, insert_outbox, select, zoom_message};
+use crate::store::{Filter, select, zoom_message};
 
 /// The most deliveries one replay publishes.
 pub const MAX_REPLAY: i64 = 10_000;
@@ -41,7 +40,7 @@ pub async fn replay(
             })
             .collect();
         let mut tx = store.begin().await?;
-        insert_outbox(&mut tx, &messages.iter().collect::<Vec<_>>(), now_ms()).await?;
+        butterboard_runtime::store::outbox::enqueue_messages(&mut tx, &messages.iter().collect::<Vec<_>>()).await?;
         tx.commit().await?;
         store.outbox_written();
         event_ids.extend(messages.into_iter().map(|m| m.id));

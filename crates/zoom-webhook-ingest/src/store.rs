@@ -1,5 +1,4 @@
-//! The SQL of the deliveries table and of the multi-row outbox writes of a group commit. One
-//! text serves PostgreSQL and SQLite (`ON CONFLICT … DO NOTHING RETURNING` exists in both).
+//! The SQL of the deliveries table. One text serves PostgreSQL and SQLite (`ON CONFLICT … DO NOTHING RETURNING` exists in both).
 
 use std::collections::HashSet;
 
@@ -115,29 +114,6 @@ pub async fn insert_deliveries(
         }
     }
     Ok(inserted)
-}
-
-/// Writes bus messages into the outbox of this transaction, several rows per statement (the
-/// runtime's `outbox::enqueue_message` writes one; a group commit writes hundreds).
-pub async fn insert_outbox(
-    tx: &mut Transaction<'static, Any>,
-    messages: &[&OutgoingMessage],
-    now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    for chunk in chunks(messages) {
-        let sql = format!(
-            "INSERT INTO outbox (event_id, subject, headers, payload, created_at) VALUES {}",
-            placeholders(chunk.len(), 5)
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for m in chunk {
-            let headers = serde_json::to_string(&m.headers).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-            query =
-                query.bind(m.id.as_str()).bind(m.subject.as_str()).bind(headers).bind(m.payload.to_vec()).bind(now_ms);
-        }
-        query.execute(&mut **tx).await?;
-    }
-    Ok(())
 }
 
 /// Which stored deliveries.
