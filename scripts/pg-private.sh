@@ -6,7 +6,7 @@
 #   scripts/pg-private.sh bin-dir              print the directory with initdb/pg_ctl/postgres,
 #                                              installing Debian's postgresql if none is found
 #   scripts/pg-private.sh start DATADIR PORT   initdb DATADIR if it is empty, start on PORT, wait
-#                                              until ready, print postgres://postgres@127.0.0.1:PORT/postgres
+#                                              until ready, print postgres://postgres@127.0.0.1:PORT/postgres?sslmode=disable
 #   scripts/pg-private.sh stop DATADIR         stop the cluster in DATADIR (fast shutdown)
 #   scripts/pg-private.sh kill DATADIR         stop it immediately, as a crash would
 #
@@ -116,7 +116,7 @@ EOF
         as_pg "$bin/pg_ctl" -D "$datadir" -o "-p $port" -l "$datadir/server.log" -w -t 60 start >/dev/null \
             || die "PostgreSQL did not start on port $port: $(tail -n 5 "$datadir/server.log" 2>/dev/null)"
     fi
-    echo "postgres://postgres@127.0.0.1:$port/postgres"
+    echo "postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
 }
 
 stop() {

