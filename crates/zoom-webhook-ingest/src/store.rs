@@ -14,21 +14,6 @@ pub const SOURCE: &str = "butterboard/zoom-webhook-ingest";
 /// Rows per statement at most: keeps the bind count (8 per row) far below both backends' limits.
 const ROWS_PER_STATEMENT: usize = 256;
 
-/// Splits `rows` into chunks whose sizes are powers of two (at most [`ROWS_PER_STATEMENT`]): a
-/// batch of any size then uses at most nine statement texts per table, which stay prepared in the
-/// connection's statement cache instead of being parsed and planned anew for every batch size.
-fn chunks<T>(rows: &[T]) -> Vec<&[T]> {
-    let mut out = Vec::new();
-    let mut rest = rows;
-    while !rest.is_empty() {
-        let size = 1usize << (usize::BITS - 1 - rest.len().min(ROWS_PER_STATEMENT).leading_zeros());
-        let (chunk, tail) = rest.split_at(size);
-        out.push(chunk);
-        rest = tail;
-    }
-    out
-}
-
 /// A verified delivery about to be stored, with the bus message that publishes it.
 #[derive(Debug, Clone)]
 pub struct NewDelivery {
@@ -91,7 +76,7 @@ pub async fn insert_deliveries(
     batch: &[&NewDelivery],
 ) -> Result<HashSet<String>, sqlx::Error> {
     let mut inserted = HashSet::with_capacity(batch.len());
-    for chunk in chunks(batch) {
+    for chunk in butterboard_runtime::store::statement_chunks(batch, ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO deliveries (dedupe_key, event_id, event_type, meeting_uuid, event_ts, received_at, headers, body) VALUES {} \
              ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key",
@@ -236,15 +221,6 @@ mod tests {
     #[test]
     fn placeholders_number_rows_and_columns_in_order() {
         assert_eq!(placeholders(2, 3), "($1,$2,$3),($4,$5,$6)");
-    }
-
-    #[test]
-    fn batches_are_cut_into_power_of_two_chunks() {
-        let rows: Vec<u32> = (0..300).collect();
-        let sizes: Vec<usize> = chunks(&rows).iter().map(|c| c.len()).collect();
-        assert_eq!(sizes, [256, 32, 8, 4]);
-        assert_eq!(chunks(&rows[..1]).len(), 1);
-        assert!(chunks::<u32>(&[]).is_empty());
     }
 
     #[test]

@@ -8,6 +8,25 @@ pub mod inbox;
 pub mod outbox;
 pub mod relay;
 
+/// Splits `rows` into chunks whose sizes are powers of two, at most `max` (itself a power of two).
+///
+/// A multi-row statement has one text per row count, and each text is parsed, planned and kept in
+/// the connection's statement cache. Batches of every size from 1 to 1,000 would make a thousand
+/// texts and churn that cache (a parse and a prepare round trip for most batches); powers of two
+/// make at most `log2(max) + 1` texts, prepared once per connection.
+pub fn statement_chunks<T>(rows: &[T], max: usize) -> Vec<&[T]> {
+    let max = max.max(1);
+    let mut out = Vec::new();
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let size = 1usize << (usize::BITS - 1 - rest.len().min(max).leading_zeros());
+        let (chunk, tail) = rest.split_at(size);
+        out.push(chunk);
+        rest = tail;
+    }
+    out
+}
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -133,4 +152,20 @@ impl Store {
 /// True when `error` is a unique-constraint violation (the "already there" of an idempotent write).
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statement_chunks;
+
+    #[test]
+    fn batches_are_cut_into_power_of_two_chunks() {
+        let rows: Vec<u32> = (0..300).collect();
+        let sizes: Vec<usize> = statement_chunks(&rows, 256).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [256, 32, 8, 4]);
+        let sizes: Vec<usize> = statement_chunks(&rows, 64).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [64, 64, 64, 64, 32, 8, 4]);
+        assert_eq!(statement_chunks(&rows[..1], 256).len(), 1);
+        assert!(statement_chunks::<u32>(&[], 256).is_empty());
+    }
 }

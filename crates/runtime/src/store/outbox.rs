@@ -21,8 +21,8 @@ pub async fn enqueue_message(tx: &mut Transaction<'_, Any>, message: &OutgoingMe
 /// Writes ready bus messages into the outbox of this transaction, in order, several rows per
 /// statement (a group commit writes hundreds at once).
 pub async fn enqueue_messages(tx: &mut Transaction<'_, Any>, messages: &[&OutgoingMessage]) -> Result<(), sqlx::Error> {
-    // 500 rows of 5 parameters stay far below PostgreSQL's and SQLite's parameter limits.
-    for chunk in messages.chunks(500) {
+    // 256 rows of 5 parameters stay far below PostgreSQL's and SQLite's parameter limits.
+    for chunk in super::statement_chunks(messages, 256) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|r| format!("(${}, ${}, ${}, ${}, ${})", r * 5 + 1, r * 5 + 2, r * 5 + 3, r * 5 + 4, r * 5 + 5))
             .collect();
