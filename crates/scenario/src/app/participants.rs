@@ -1,14 +1,16 @@
 //! ResolveParticipants: who takes part in a stage, answered while a person waits for their
-//! meeting to start. Reads only: the scenario version, the stage's recording link and one
-//! indexed cohort query.
+//! meeting to start. Reads only: the scenario version, the stage's recording link, one indexed
+//! cohort query, and the cohort's people (cached: they never change).
 
 use butterboard_runtime::auth::{Caller, Role};
 
 use super::access::{may_resolve_instance, require};
 use super::errors::{ServiceError, ServiceResult};
 use super::{ScenarioApp, fill_stage_recordings};
-use crate::domain::cohort::{CohortMember, Resolved, RolePeople, resolve};
+use crate::domain::assignment::AssignmentPeople;
+use crate::domain::cohort::{CohortMember, Resolved, RolePeople, cohort_order, resolve};
 use crate::domain::scenario::{MaterialKind, Stage};
+use crate::store::cohort::OpenInstance;
 use crate::store::{assignments, cohort, instances, recordings, scenarios};
 
 /// What to resolve.
@@ -63,14 +65,18 @@ impl ScenarioApp {
             )));
         }
         fill_stage_recording(&mut conn, scenario_id, &mut stage).await?;
-        let mut members = cohort::open_instances(&mut conn, scenario_id, stage_id).await?;
+        let open = cohort::open_instances(&mut conn, scenario_id, stage_id).await?;
+        let ids: Vec<&str> = open.iter().map(|o| o.assignment_id.as_str()).collect();
+        let people = self.people.get_many(&mut conn, &ids).await?;
+        let mut cohort: Vec<(CohortMember, &AssignmentPeople)> =
+            open.into_iter().zip(&people).map(|(open, people)| (member(open, people), &**people)).collect();
+        cohort.sort_by(|a, b| cohort_order(&a.0, &b.0));
         // Role people are listed in cohort order, so the answer does not depend on row order.
-        members.sort_by(|a, b| (a.due_at_ms, &a.employee.email).cmp(&(b.due_at_ms, &b.employee.email)));
-        let ids: Vec<&str> = members.iter().map(|m| m.assignment_id.as_str()).collect();
         let mut roles = RolePeople::default();
-        for people in self.people.get_many(&mut conn, &ids).await? {
-            roles.add(&stage.roles, &people);
+        for (_, people) in &cohort {
+            roles.add(&stage.roles, people);
         }
+        let members = cohort.into_iter().map(|(member, _)| member).collect();
         let resolved = resolve(&stage, &roles, members);
         Ok(ResolvedStage {
             scenario_id: scenario.id,
@@ -117,8 +123,11 @@ impl ScenarioApp {
         // the whole open cohort besides.
         let mut members = vec![own];
         if !stage.timing.is_recurring() {
-            let rows = cohort::open_instances(&mut conn, &instance.scenario_id, &instance.stage_id).await?;
-            members.extend(rows.into_iter().filter(|m| m.stage_instance_id != instance.id));
+            let mut open = cohort::open_instances(&mut conn, &instance.scenario_id, &instance.stage_id).await?;
+            open.retain(|o| o.id != instance.id);
+            let ids: Vec<&str> = open.iter().map(|o| o.assignment_id.as_str()).collect();
+            let people = self.people.get_many(&mut conn, &ids).await?;
+            members.extend(open.into_iter().zip(&people).map(|(open, people)| member(open, people)));
         }
         let mut roles = RolePeople::default();
         roles.add(&stage.roles, &assignment.people);
@@ -130,6 +139,16 @@ impl ScenarioApp {
             stage,
             resolved,
         })
+    }
+}
+
+fn member(open: OpenInstance, people: &AssignmentPeople) -> CohortMember {
+    CohortMember {
+        employee: people.employee.clone(),
+        assignment_id: open.assignment_id,
+        stage_instance_id: open.id,
+        due_at_ms: open.due_at_ms,
+        status: open.status,
     }
 }
 

@@ -16,9 +16,12 @@ use crate::store::{assignments, corrupt};
 
 const CAPACITY: usize = 50_000;
 
+/// Keyed by assignment id, with a fast hash: a large cohort looks up a thousand ids per call.
+type Entries = HashMap<String, Arc<AssignmentPeople>, foldhash::fast::RandomState>;
+
 #[derive(Debug, Clone, Default)]
 pub struct PeopleCache {
-    entries: Arc<Mutex<HashMap<String, Arc<AssignmentPeople>>>>,
+    entries: Arc<Mutex<Entries>>,
 }
 
 impl PeopleCache {
@@ -47,7 +50,7 @@ impl PeopleCache {
             .collect()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<AssignmentPeople>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // A panic while holding the lock leaves a map of complete entries: keep using it.
         self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }

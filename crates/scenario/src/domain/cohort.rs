@@ -6,11 +6,11 @@
 //! Role people are gathered with [`RolePeople`], which keeps each (role, e-mail) once: a cohort
 //! of a thousand has only a few dozen distinct managers and team members.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use super::assignment::AssignmentPeople;
 use super::instance::StageStatus;
-use super::people::{Email, Person};
+use super::people::Person;
 use super::scenario::{Role, Stage};
 
 /// One new employee with an open instance of the stage.
@@ -40,75 +40,83 @@ pub struct Resolved {
 }
 
 /// The people filling a stage's roles in a set of assignments, in the order they were added,
-/// each (role, e-mail) once, and their HR contacts.
+/// each (role, e-mail) once, and their HR contacts. It borrows the assignments' people and
+/// compares e-mails with a fast hash: a cohort of a thousand means thousands of lookups.
 #[derive(Debug, Default)]
-pub struct RolePeople {
-    people: Vec<(Role, Person)>,
-    hr: Vec<Person>,
-    seen: HashMap<String, Vec<Role>>,
-    seen_hr: HashSet<String>,
+pub struct RolePeople<'a> {
+    people: Vec<(Role, &'a Person)>,
+    hr: Vec<&'a Person>,
+    seen: HashSet<(Role, &'a str), FastHash>,
+    seen_hr: HashSet<&'a str, FastHash>,
 }
 
-impl RolePeople {
+type FastHash = foldhash::fast::RandomState;
+
+impl<'a> RolePeople<'a> {
     /// Adds the people of one assignment.
-    pub fn add(&mut self, roles: &[Role], people: &AssignmentPeople) {
+    pub fn add(&mut self, roles: &[Role], people: &'a AssignmentPeople) {
         for role in roles {
             for person in people.with_role(*role) {
-                // Looked up by reference first: in a large cohort almost every person is a repeat.
-                let known = self.seen.get(person.email.as_str()).is_some_and(|r| r.contains(role));
-                if !known {
-                    self.seen.entry(person.email.to_string()).or_default().push(*role);
-                    self.people.push((*role, person.clone()));
+                if self.seen.insert((*role, person.email.as_str())) {
+                    self.people.push((*role, person));
                 }
             }
         }
         if let Some(hr) = &people.hr
-            && !self.seen_hr.contains(hr.email.as_str())
+            && self.seen_hr.insert(hr.email.as_str())
         {
-            self.seen_hr.insert(hr.email.to_string());
-            self.hr.push(hr.clone());
+            self.hr.push(hr);
         }
     }
 }
 
-/// Resolves `stage` for the role people gathered in `roles` and the `cohort`, which is ordered by
-/// due time then e-mail.
-pub fn resolve(stage: &Stage, roles: &RolePeople, mut cohort: Vec<CohortMember>) -> Resolved {
-    cohort.sort_by(|a, b| a.due_at_ms.cmp(&b.due_at_ms).then_with(|| a.employee.email.cmp(&b.employee.email)));
-    let employees: BTreeSet<&Email> = cohort.iter().map(|m| &m.employee.email).collect();
+/// The order of a cohort: by due time, then e-mail.
+pub fn cohort_order(a: &CohortMember, b: &CohortMember) -> std::cmp::Ordering {
+    a.due_at_ms.cmp(&b.due_at_ms).then_with(|| a.employee.email.cmp(&b.employee.email))
+}
+
+/// Resolves `stage` for the role people gathered in `roles` and the `cohort`, ordered by due
+/// time then e-mail (sorted here unless it already is).
+pub fn resolve(stage: &Stage, roles: &RolePeople<'_>, mut cohort: Vec<CohortMember>) -> Resolved {
+    if !cohort.is_sorted_by(|a, b| cohort_order(a, b).is_le()) {
+        cohort.sort_by(cohort_order);
+    }
+    let employees: HashSet<&str, FastHash> = cohort.iter().map(|m| m.employee.email.as_str()).collect();
     let mut participants: Vec<Participant> = Vec::new();
-    let mut index: HashMap<Email, usize> = HashMap::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
     for (role, person) in &roles.people {
-        if employees.contains(&person.email) {
+        if employees.contains(person.email.as_str()) {
             continue;
         }
-        match index.get(&person.email) {
+        match index.get(person.email.as_str()) {
             Some(&at) if !participants[at].roles.contains(role) => participants[at].roles.push(*role),
             Some(_) => {}
             None => {
-                index.insert(person.email.clone(), participants.len());
-                participants.push(Participant { person: person.clone(), roles: vec![*role], named: false });
+                index.insert(person.email.as_str(), participants.len());
+                participants.push(Participant { person: (*person).clone(), roles: vec![*role], named: false });
             }
         }
     }
     for person in &stage.people {
-        if employees.contains(&person.email) {
+        if employees.contains(person.email.as_str()) {
             continue;
         }
-        match index.get(&person.email) {
+        match index.get(person.email.as_str()) {
             Some(&at) => participants[at].named = true,
             None => {
-                index.insert(person.email.clone(), participants.len());
+                index.insert(person.email.as_str(), participants.len());
                 participants.push(Participant { person: person.clone(), roles: Vec::new(), named: true });
             }
         }
     }
-    Resolved { participants, cohort, hr_contacts: roles.hr.clone() }
+    let hr_contacts = roles.hr.iter().map(|p| (*p).clone()).collect();
+    Resolved { participants, cohort, hr_contacts }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::people::Email;
     use crate::domain::scenario::{RecordingPrivacy, StageKind};
     use crate::domain::timing::{OffsetUnit, Timing};
 
