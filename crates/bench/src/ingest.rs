@@ -23,16 +23,19 @@ use butterboard_runtime::shutdown::Shutdown;
 use butterboard_runtime::store::Store;
 use butterboard_runtime::store::relay::{OutboxRelay, RelayConfig};
 use butterboard_runtime::testing;
-use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use zoom::webhook::{Verifier, sign};
 use zoom_webhook_ingest::IngestSettings;
+
+use crate::load::{self, Answer, Signed, Target};
 
 const SECRET: &str = "bench-webhook-secret";
 const RATE: u64 = 1000;
 const RATE_SECONDS: u64 = 5;
 /// Requests in flight at saturation: a moderate burst, and Zoom's big bursts.
 const CONCURRENCY: [usize; 2] = [64, 256];
+/// Connections of the fixed-rate run: enough that a slow answer never delays the next send.
+const RATE_CONNECTIONS: usize = 64;
 
 /// A distinct, real-shaped body of about 400 bytes.
 fn body(run: &str, n: usize) -> Bytes {
@@ -50,21 +53,17 @@ fn body(run: &str, n: usize) -> Bytes {
 }
 
 /// Signed requests, ready to send.
-fn requests(run: &str, count: usize) -> Vec<(Bytes, String, String)> {
+fn requests(run: &str, count: usize) -> anyhow::Result<Arc<Vec<Signed>>> {
     let ts = (butterboard_runtime::clock::now_ms() / 1000).to_string();
-    (0..count).map(|n| body(run, n)).map(|b| (b.clone(), ts.clone(), sign(SECRET.as_bytes(), &ts, &b))).collect()
-}
-
-async fn post(http: &reqwest::Client, url: &str, (body, ts, sig): (Bytes, String, String)) -> u16 {
-    let sent = http
-        .post(url)
-        .header("x-zm-request-timestamp", ts)
-        .header("x-zm-signature", sig)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await;
-    sent.map(|r| r.status().as_u16()).unwrap_or(0)
+    let timestamp = http::HeaderValue::from_str(&ts)?;
+    let signed = (0..count)
+        .map(|n| {
+            let body = body(run, n);
+            let signature = http::HeaderValue::from_str(&sign(SECRET.as_bytes(), &ts, &body))?;
+            Ok(Signed { body, timestamp: timestamp.clone(), signature })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Arc::new(signed))
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -83,60 +82,34 @@ struct Measured {
     p99_ms: f64,
 }
 
-/// Open loop: request `i` is due at `start + i / rate`; latency counts from when it was due.
-async fn fixed_rate(http: &reqwest::Client, url: &str, run: &str) -> Measured {
-    let count = (RATE * RATE_SECONDS) as usize;
-    let requests = requests(run, count);
-    let started = tokio::time::Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for (i, request) in requests.into_iter().enumerate() {
-        let due = started + Duration::from_micros(i as u64 * 1_000_000 / RATE);
-        tokio::time::sleep_until(due).await;
-        let (http, url) = (http.clone(), url.to_string());
-        tasks.spawn(async move {
-            let status = post(&http, &url, request).await;
-            (status, due.elapsed())
-        });
-    }
-    let mut latencies = Vec::with_capacity(count);
-    let mut ok = 0;
-    while let Some(Ok((status, took))) = tasks.join_next().await {
-        ok += usize::from(status == 200);
-        latencies.push(took);
-    }
-    latencies.sort();
-    Measured {
-        ok,
-        total: count,
-        rate: count as f64 / started.elapsed().as_secs_f64(),
-        p50_ms: percentile(&latencies, 0.5),
-        p99_ms: percentile(&latencies, 0.99),
+impl Measured {
+    fn of(answers: Vec<Answer>, elapsed: Duration) -> Self {
+        let total = answers.len();
+        let ok = answers.iter().filter(|(status, _)| *status == 200).count();
+        let mut latencies: Vec<Duration> = answers.into_iter().map(|(_, took)| took).collect();
+        latencies.sort();
+        Measured {
+            ok,
+            total,
+            rate: ok as f64 / elapsed.as_secs_f64(),
+            p50_ms: percentile(&latencies, 0.5),
+            p99_ms: percentile(&latencies, 0.99),
+        }
     }
 }
 
+/// Open loop at [`RATE`] for [`RATE_SECONDS`]: latency counts from when each request was due.
+async fn fixed_rate(target: &Target, run: &str) -> anyhow::Result<Measured> {
+    let requests = requests(run, (RATE * RATE_SECONDS) as usize)?;
+    let (answers, elapsed) = load::send_all(target, requests, RATE_CONNECTIONS, Some(RATE)).await;
+    Ok(Measured::of(answers, elapsed))
+}
+
 /// Closed loop with `concurrency` requests in flight: the most the server can answer.
-async fn saturation(http: &reqwest::Client, url: &str, run: &str, count: usize, concurrency: usize) -> Measured {
-    let requests = requests(run, count);
-    let started = Instant::now();
-    let mut results: Vec<(u16, Duration)> = futures::stream::iter(requests)
-        .map(|request| async move {
-            let sent = Instant::now();
-            (post(http, url, request).await, sent.elapsed())
-        })
-        .buffer_unordered(concurrency)
-        .collect()
-        .await;
-    let elapsed = started.elapsed().as_secs_f64();
-    let ok = results.iter().filter(|(s, _)| *s == 200).count();
-    results.sort_by_key(|(_, d)| *d);
-    let latencies: Vec<Duration> = results.into_iter().map(|(_, d)| d).collect();
-    Measured {
-        ok,
-        total: count,
-        rate: ok as f64 / elapsed,
-        p50_ms: percentile(&latencies, 0.5),
-        p99_ms: percentile(&latencies, 0.99),
-    }
+async fn saturation(target: &Target, run: &str, count: usize, concurrency: usize) -> anyhow::Result<Measured> {
+    let requests = requests(run, count)?;
+    let (answers, elapsed) = load::send_all(target, requests, concurrency, None).await;
+    Ok(Measured::of(answers, elapsed))
 }
 
 /// A 2-thread runtime for a server, apart from the load generator's.
@@ -260,16 +233,17 @@ fn report(label: &str, fixed: &Measured, saturated: &[(usize, Measured)], throug
     }
 }
 
-async fn measure(http: &reqwest::Client, url: &str, label: &str, count: usize) -> (Measured, Vec<(usize, Measured)>) {
-    // Warm the connection pool and the server.
-    let _ = saturation(http, url, &format!("{label}-warm"), 2000.min(count), CONCURRENCY[0]).await;
-    let fixed = fixed_rate(http, url, &format!("{label}-rate")).await;
+async fn measure(url: &str, label: &str, count: usize) -> anyhow::Result<(Measured, Vec<(usize, Measured)>)> {
+    let target = Target::parse(url)?;
+    // Warm the connections and the server.
+    saturation(&target, &format!("{label}-warm"), 2000.min(count), CONCURRENCY[0]).await?;
+    let fixed = fixed_rate(&target, &format!("{label}-rate")).await?;
     let mut saturated = Vec::new();
     for concurrency in CONCURRENCY {
-        saturated
-            .push((concurrency, saturation(http, url, &format!("{label}-sat{concurrency}"), count, concurrency).await));
+        let run = format!("{label}-sat{concurrency}");
+        saturated.push((concurrency, saturation(&target, &run, count, concurrency).await?));
     }
-    (fixed, saturated)
+    Ok((fixed, saturated))
 }
 
 async fn wait_for_empty_outbox(store: &Store, limit: Duration) -> Option<Duration> {
@@ -287,19 +261,20 @@ pub async fn run(count: usize) -> anyhow::Result<()> {
     println!(
         "== zoom-webhook-ingest, ~400-byte signed distinct bodies: {RATE} req/s for {RATE_SECONDS} s, then {count} requests at saturation"
     );
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY[1] * 2).build()?;
     println!("  body size: {} bytes", body("x", 12345).len());
 
     let (url, runtime) = floor_server(None).await?;
-    let (fixed, saturated) = measure(&http, &url, "verify", count).await;
+    let (fixed, saturated) = measure(&url, "verify", count).await?;
     report("floor: verify only (no persistence)", &fixed, &saturated, "-");
     runtime.shutdown_background();
 
-    let store = testing::postgres_store(&zoom_webhook_ingest::migrations()).await?;
+    // One connection per request in flight at the moderate burst: the naive floor waits on
+    // PostgreSQL's own group commit, never on the pool.
+    let store = Store::connect(&testing::fresh_postgres_url().await?, CONCURRENCY[0] as u32).await?;
+    store.migrate(&zoom_webhook_ingest::migrations()).await?;
     let (bus, _) = testing::jetstream_bus().await?;
     let (url, runtime) = floor_server(Some((store, bus))).await?;
-    let (fixed, saturated) = measure(&http, &url, "naive", count).await;
+    let (fixed, saturated) = measure(&url, "naive", count).await?;
     report("floor: naive (insert + awaited JetStream ack)", &fixed, &saturated, "-");
     runtime.shutdown_background();
 
@@ -307,7 +282,7 @@ pub async fn run(count: usize) -> anyhow::Result<()> {
     let store = testing::postgres_store(&zoom_webhook_ingest::migrations()).await?;
     let (bus, _) = testing::jetstream_bus().await?;
     let (url, runtime) = ingest_server(store.clone(), bus, shutdown.clone()).await?;
-    let (fixed, saturated) = measure(&http, &url, "pg", count).await;
+    let (fixed, saturated) = measure(&url, "pg", count).await?;
     report("ingest, PostgreSQL + NATS JetStream", &fixed, &saturated, "≥ 10000");
     if let Some(took) = wait_for_empty_outbox(&store, Duration::from_secs(60)).await {
         println!("  outbox empty {:.1} s after the last answer", took.as_secs_f64());
@@ -321,7 +296,7 @@ pub async fn run(count: usize) -> anyhow::Result<()> {
     let store = testing::sqlite_store(dir.path(), &zoom_webhook_ingest::migrations()).await?;
     let bus = testing::embedded_bus(dir.path()).await?;
     let (url, runtime) = ingest_server(store.clone(), bus, shutdown.clone()).await?;
-    let (fixed, saturated) = measure(&http, &url, "embedded", count).await;
+    let (fixed, saturated) = measure(&url, "embedded", count).await?;
     report("ingest, embedded (SQLite + embedded bus)", &fixed, &saturated, "-");
     if let Some(took) = wait_for_empty_outbox(&store, Duration::from_secs(60)).await {
         println!("  outbox empty {:.1} s after the last answer", took.as_secs_f64());

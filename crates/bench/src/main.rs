@@ -9,6 +9,7 @@
 
 mod embedded;
 mod ingest;
+mod load;
 mod process;
 mod relay;
 mod scenario;
