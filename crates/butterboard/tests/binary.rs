@@ -150,7 +150,14 @@ async fn sim_serves_zoom_and_drive_and_prints_how_to_use_them() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(token["access_token"].as_str().is_some_and(|t| !t.is_empty()));
-    let about = client.get(format!("http://127.0.0.1:{drive}/drive/v3/about?fields=user")).send().await.unwrap();
+    // The Drive simulator starts after the Zoom one: wait for it too.
+    let about = loop {
+        if let Ok(response) = client.get(format!("http://127.0.0.1:{drive}/drive/v3/about?fields=user")).send().await {
+            break response;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "the drive simulator answers");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(about.status(), 401, "the drive simulator wants a token like Drive does");
     let drive_key = embedded.data.path().join("sim/drive-service-account.json");
     assert!(testing_wait(|| drive_key.exists()), "the key file is written before the description");
