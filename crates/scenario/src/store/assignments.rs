@@ -57,11 +57,9 @@ pub async fn insert_instances(
     instances: &[NewInstance],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    const COLUMNS: &str = "(id, assignment_id, scenario_id, stage_id, occurrence, employee_email, employee_name, \
-                           employee_time_zone, title, kind, due_at, due_date, status, schedule_meeting, updated_at)";
-    let employee = &assignment.people.employee;
-    let zone = employee.time_zone.as_ref().map(|z| z.as_str().to_string()).unwrap_or_default();
-    // 15 values per row; SQLite allows 32766 placeholders, PostgreSQL 65535.
+    const COLUMNS: &str = "(id, assignment_id, scenario_id, stage_id, occurrence, title, kind, due_at, due_date, \
+                           status, schedule_meeting, updated_at)";
+    // 12 values per row; SQLite allows 32766 placeholders, PostgreSQL 65535.
     for chunk in instances.chunks(200) {
         let mut sql = Sql::new(&format!("INSERT INTO stage_instances {COLUMNS} VALUES "));
         for (n, i) in chunk.iter().enumerate() {
@@ -71,9 +69,6 @@ pub async fn insert_instances(
                 Arg::Text(assignment.scenario_id.clone()),
                 Arg::Text(i.planned.stage_id.clone()),
                 Arg::Int(i64::from(i.planned.due.occurrence)),
-                Arg::Text(employee.email.to_string()),
-                Arg::Text(employee.name.clone()),
-                Arg::Text(zone.clone()),
                 Arg::Text(i.planned.title.clone()),
                 Arg::Text(i.planned.kind.as_str().to_string()),
                 Arg::Int(i.planned.due.at_ms),
