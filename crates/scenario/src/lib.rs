@@ -10,7 +10,8 @@
 //! - [`app`]: one method per call with its access rule (`hr`, `manager`, `employee`, `service`);
 //!   [`api`] serves it as `butterboard.scenario.v1.ScenarioService`.
 //! - [`scheduler`] publishes `onboarding.stage.due` once per due instance; [`consumers`] handle
-//!   meeting attendance, archived recordings and feedback.
+//!   meeting attendance, archived recordings and feedback; [`compaction`] keeps the cohort change
+//!   rows behind ResolveParticipants' cache short.
 //! - [`yaml`]: scenarios as code; [`EXAMPLE_SCENARIO_YAML`] is the shipped example
 //!   (`examples/engineering-onboarding.yaml`), used by tests and `butterboard demo`.
 //!
@@ -19,6 +20,7 @@
 
 pub mod api;
 pub mod app;
+pub mod compaction;
 pub mod consumers;
 pub mod domain;
 pub mod events;
@@ -74,5 +76,6 @@ pub async fn start_with(ctx: ServiceContext, options: Options) -> anyhow::Result
         let scheduler = Scheduler::new(ctx.store.clone(), options.clock.clone(), options.scheduler.clone());
         tasks.push(Task::new("scheduler", scheduler.run(ctx.shutdown.clone())));
     }
+    tasks.push(Task::new("cohort-compaction", compaction::run(ctx.store.clone(), ctx.shutdown.clone())));
     Ok(ServiceParts { grpc: Some(tonic::service::Routes::new(ctx.auth.protect(server))), webhook: None, tasks })
 }

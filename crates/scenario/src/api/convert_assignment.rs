@@ -101,8 +101,9 @@ pub fn assignment(view: &AssignmentView) -> pb::Assignment {
     }
 }
 
-/// Consumes the answer: a large cohort's strings move into the message instead of being copied.
+/// Consumes the answer; the cohort, shared with the cohort cache, is copied into the message.
 pub fn resolved(r: ResolvedStage) -> pb::ResolveParticipantsResponse {
+    let people = r.resolved;
     let owned = |p: crate::domain::people::Person| pb::Person {
         email: p.email.into(),
         display_name: p.name,
@@ -113,8 +114,7 @@ pub fn resolved(r: ResolvedStage) -> pb::ResolveParticipantsResponse {
         scenario_id: r.scenario_id,
         scenario_version: r.scenario_version,
         scenario_name: r.scenario_name,
-        participants: r
-            .resolved
+        participants: people
             .participants
             .into_iter()
             .map(|p| pb::Participant {
@@ -123,18 +123,17 @@ pub fn resolved(r: ResolvedStage) -> pb::ResolveParticipantsResponse {
                 person: Some(owned(p.person)),
             })
             .collect(),
-        cohort: r
-            .resolved
+        cohort: people
             .cohort
-            .into_iter()
+            .iter()
             .map(|m| pb::CohortMember {
                 due_at: Some(timestamp(m.due_at_ms)),
                 status: status(m.status) as i32,
-                employee: Some(owned(m.employee)),
-                assignment_id: m.assignment_id,
-                stage_instance_id: m.stage_instance_id,
+                employee: Some(person(&m.employee)),
+                assignment_id: m.assignment_id.clone(),
+                stage_instance_id: m.stage_instance_id.clone(),
             })
             .collect(),
-        hr_contacts: r.resolved.hr_contacts.into_iter().map(owned).collect(),
+        hr_contacts: people.hr_contacts.into_iter().map(owned).collect(),
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod access;
 mod assignments;
+mod cohort_cache;
 pub mod errors;
 mod participants;
 mod people_cache;
@@ -30,11 +31,19 @@ pub struct ScenarioApp {
     store: Store,
     clock: Arc<dyn Clock>,
     people: people_cache::PeopleCache,
+    cohorts: cohort_cache::CohortCache,
+    compactions: crate::compaction::Compactions,
 }
 
 impl ScenarioApp {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock, people: people_cache::PeopleCache::default() }
+        Self {
+            store,
+            clock,
+            people: people_cache::PeopleCache::default(),
+            cohorts: cohort_cache::CohortCache::default(),
+            compactions: crate::compaction::Compactions::default(),
+        }
     }
 
     pub fn store(&self) -> &Store {

@@ -1,12 +1,17 @@
 //! ResolveParticipants: who takes part in a stage, answered while a person waits for their
-//! meeting to start. Reads only: the scenario version, the stage's recording link, one indexed
-//! cohort query, and the cohort's people (cached: they never change).
+//! meeting to start. Reads only: the scenario version, the stage's recording link, and the open
+//! cohort — kept between calls while the scenario's change weight stays the same
+//! (`cohort_cache`), else one indexed query and the cohort's people (cached: they never change).
+
+use std::sync::Arc;
 
 use butterboard_runtime::auth::{Caller, Role};
 
 use super::access::{may_resolve_instance, require};
+use super::cohort_cache::Cohort;
 use super::errors::{ServiceError, ServiceResult};
 use super::{ScenarioApp, fill_stage_recordings};
+use crate::compaction;
 use crate::domain::assignment::AssignmentPeople;
 use crate::domain::cohort::{CohortMember, Resolved, RolePeople, cohort_order, resolve};
 use crate::domain::scenario::{MaterialKind, Stage};
@@ -52,7 +57,7 @@ impl ScenarioApp {
             return Err(ServiceError::Invalid(violations));
         }
         let mut conn = self.store.pool().acquire().await?;
-        let scenario = scenarios::load(&mut conn, scenario_id, None)
+        let (scenario, weight) = scenarios::load_with_cohort_weight(&mut conn, scenario_id, None)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("scenario {scenario_id} not found")))?;
         let mut stage =
@@ -65,19 +70,7 @@ impl ScenarioApp {
             )));
         }
         fill_stage_recording(&mut conn, scenario_id, &mut stage).await?;
-        let open = cohort::open_instances(&mut conn, scenario_id, stage_id).await?;
-        let ids: Vec<&str> = open.iter().map(|o| o.assignment_id.as_str()).collect();
-        let people = self.people.get_many(&mut conn, &ids).await?;
-        let mut cohort: Vec<(CohortMember, &AssignmentPeople)> =
-            open.into_iter().zip(&people).map(|(open, people)| (member(open, people), &**people)).collect();
-        cohort.sort_by(|a, b| cohort_order(&a.0, &b.0));
-        // Role people are listed in cohort order, so the answer does not depend on row order.
-        let mut roles = RolePeople::default();
-        for (_, people) in &cohort {
-            roles.add(&stage.roles, people);
-        }
-        let members = cohort.into_iter().map(|(member, _)| member).collect();
-        let resolved = resolve(&stage, &roles, members);
+        let resolved = self.cohort(&mut conn, scenario_id, stage_id, weight).await?.resolve(&stage);
         Ok(ResolvedStage {
             scenario_id: scenario.id,
             scenario_version: scenario.version,
@@ -104,10 +97,12 @@ impl ScenarioApp {
                 "only HR, services and the assignment's manager may resolve it".into(),
             ));
         }
-        let scenario =
-            scenarios::load(&mut conn, &instance.scenario_id, Some(assignment.scenario_version)).await?.ok_or_else(
-                || ServiceError::Internal(anyhow::anyhow!("assignment {} follows a missing version", assignment.id)),
-            )?;
+        let (scenario, weight) =
+            scenarios::load_with_cohort_weight(&mut conn, &instance.scenario_id, Some(assignment.scenario_version))
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::Internal(anyhow::anyhow!("assignment {} follows a missing version", assignment.id))
+                })?;
         let mut stage = scenario.definition.stage(&instance.stage_id).cloned().ok_or_else(|| {
             ServiceError::Internal(anyhow::anyhow!("stage {} missing from its version", instance.stage_id))
         })?;
@@ -121,14 +116,20 @@ impl ScenarioApp {
         };
         // A weekly one-on-one is not a group meeting: only this employee. A one-off stage brings
         // the whole open cohort besides.
-        let mut members = vec![own];
-        if !stage.timing.is_recurring() {
-            let mut open = cohort::open_instances(&mut conn, &instance.scenario_id, &instance.stage_id).await?;
-            open.retain(|o| o.id != instance.id);
-            let ids: Vec<&str> = open.iter().map(|o| o.assignment_id.as_str()).collect();
-            let people = self.people.get_many(&mut conn, &ids).await?;
-            members.extend(open.into_iter().zip(&people).map(|(open, people)| member(open, people)));
-        }
+        let members: Arc<[CohortMember]> = if stage.timing.is_recurring() {
+            Arc::new([own])
+        } else {
+            let cohort = self.cohort(&mut conn, &instance.scenario_id, &instance.stage_id, weight).await?;
+            if cohort.members.iter().any(|m| m.stage_instance_id == instance.id) {
+                // An open instance: the kept cohort holds it already, as current as `own`.
+                cohort.members.clone()
+            } else {
+                let mut members = cohort.members.to_vec();
+                let at = members.partition_point(|m| cohort_order(m, &own).is_lt());
+                members.insert(at, own);
+                members.into()
+            }
+        };
         let mut roles = RolePeople::default();
         roles.add(&stage.roles, &assignment.people);
         let resolved = resolve(&stage, &roles, members);
@@ -139,6 +140,36 @@ impl ScenarioApp {
             stage,
             resolved,
         })
+    }
+
+    /// The open cohort of the stage: the kept one while the scenario's change `weight` (read by
+    /// the caller just now) is the one it was kept at, else read now and kept at `weight`. A
+    /// change committed between the two reads is then in the cohort but not in its weight, which
+    /// only makes the next call read the cohort again: a kept cohort is never older than its
+    /// weight.
+    async fn cohort(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        scenario_id: &str,
+        stage_id: &str,
+        weight: cohort::Weight,
+    ) -> anyhow::Result<Arc<Cohort>> {
+        if weight.rows > compaction::MAX_ROWS {
+            self.compactions.start(&self.store, scenario_id);
+        }
+        if let Some(kept) = self.cohorts.get(scenario_id, stage_id, weight.total) {
+            return Ok(kept);
+        }
+        let open = cohort::open_instances(conn, scenario_id, stage_id).await?;
+        let ids: Vec<&str> = open.iter().map(|o| o.assignment_id.as_str()).collect();
+        let people = self.people.get_many(conn, &ids).await?;
+        let mut cohort: Vec<(CohortMember, Arc<AssignmentPeople>)> =
+            open.into_iter().zip(people).map(|(open, people)| (member(open, &people), people)).collect();
+        cohort.sort_by(|a, b| cohort_order(&a.0, &b.0));
+        let (members, people) = cohort.into_iter().unzip();
+        let cohort = Arc::new(Cohort::new(weight.total, members, people));
+        self.cohorts.put(scenario_id, stage_id, cohort.clone());
+        Ok(cohort)
     }
 }
 

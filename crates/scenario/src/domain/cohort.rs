@@ -7,6 +7,7 @@
 //! of a thousand has only a few dozen distinct managers and team members.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::assignment::AssignmentPeople;
 use super::instance::StageStatus;
@@ -31,11 +32,12 @@ pub struct Participant {
     pub named: bool,
 }
 
-/// The resolved people of a stage.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The resolved people of a stage. The cohort, which may be thousands, is shared (with the
+/// cohort cache): cloning a `Resolved` copies only the few dozen participants.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     pub participants: Vec<Participant>,
-    pub cohort: Vec<CohortMember>,
+    pub cohort: Arc<[CohortMember]>,
     pub hr_contacts: Vec<Person>,
 }
 
@@ -77,9 +79,12 @@ pub fn cohort_order(a: &CohortMember, b: &CohortMember) -> std::cmp::Ordering {
 
 /// Resolves `stage` for the role people gathered in `roles` and the `cohort`, ordered by due
 /// time then e-mail (sorted here unless it already is).
-pub fn resolve(stage: &Stage, roles: &RolePeople<'_>, mut cohort: Vec<CohortMember>) -> Resolved {
+pub fn resolve(stage: &Stage, roles: &RolePeople<'_>, cohort: impl Into<Arc<[CohortMember]>>) -> Resolved {
+    let mut cohort = cohort.into();
     if !cohort.is_sorted_by(|a, b| cohort_order(a, b).is_le()) {
-        cohort.sort_by(cohort_order);
+        let mut sorted = cohort.to_vec();
+        sorted.sort_by(cohort_order);
+        cohort = sorted.into();
     }
     let employees: HashSet<&str, FastHash> = cohort.iter().map(|m| m.employee.email.as_str()).collect();
     let mut participants: Vec<Participant> = Vec::new();

@@ -3,6 +3,7 @@
 use butterboard_runtime::store::Backend;
 use sqlx::{AnyConnection, Row};
 
+use super::cohort::{Weight, weight_at};
 use super::{corrupt, lock_clause};
 use crate::domain::scenario::ScenarioDefinition;
 
@@ -121,8 +122,17 @@ pub async fn archive(conn: &mut AnyConnection, id: &str, now: i64) -> anyhow::Re
     Ok(done.rows_affected() == 1)
 }
 
-const SELECT: &str = "SELECT s.id, v.version, s.current_version, s.archived, s.created_at, s.updated_at, v.definition \
-                      FROM scenarios s JOIN scenario_versions v ON v.scenario_id = s.id";
+/// The columns [`record`] reads, in its order.
+macro_rules! record_columns {
+    () => {
+        "s.id, v.version, s.current_version, s.archived, s.created_at, s.updated_at, v.definition"
+    };
+}
+/// How many columns [`record`] reads.
+const COLUMNS: usize = 7;
+const FROM: &str = "FROM scenarios s JOIN scenario_versions v ON v.scenario_id = s.id";
+const SELECT: &str =
+    concat!("SELECT ", record_columns!(), " FROM scenarios s JOIN scenario_versions v ON v.scenario_id = s.id");
 
 /// The scenario at `version`, or at its current version when `None`.
 pub async fn load(conn: &mut AnyConnection, id: &str, version: Option<u32>) -> anyhow::Result<Option<ScenarioRecord>> {
@@ -137,6 +147,27 @@ pub async fn load(conn: &mut AnyConnection, id: &str, version: Option<u32>) -> a
         }
     };
     row.map(|row| record(&row)).transpose()
+}
+
+/// [`load`], with the scenario's cohort change weight read in the same statement (before any
+/// cohort the caller reads next, as the cohort cache requires).
+pub async fn load_with_cohort_weight(
+    conn: &mut AnyConnection,
+    id: &str,
+    version: Option<u32>,
+) -> anyhow::Result<Option<(ScenarioRecord, Weight)>> {
+    let select = format!("SELECT {}, {} {FROM}", record_columns!(), super::cohort::WEIGHT_COLUMNS);
+    let row = match version {
+        Some(version) => {
+            let sql = format!("{select} WHERE s.id = $1 AND v.version = $2");
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(i64::from(version)).fetch_optional(&mut *conn).await?
+        }
+        None => {
+            let sql = format!("{select} WHERE s.id = $1 AND v.version = s.current_version");
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?
+        }
+    };
+    row.map(|row| anyhow::Ok((record(&row)?, weight_at(&row, COLUMNS)?))).transpose()
 }
 
 /// The scenario at its current version, read under a lock on PostgreSQL: `FOR UPDATE` for an

@@ -1,9 +1,13 @@
 //! ResolveParticipants: role people, named people and the cohort.
 
+use std::sync::Arc;
+
 use butterboard_runtime::clock::ManualClock;
 use scenario::app::ResolveTarget;
 use scenario::app::errors::ServiceError;
+use scenario::domain::instance::StageStatus;
 use scenario::domain::scenario::{MaterialKind, Role};
+use scenario::scheduler::{Scheduler, SchedulerConfig};
 use scenario::store::recordings::{self, RecordingLink};
 
 use crate::support::*;
@@ -110,4 +114,140 @@ pub async fn the_latest_archived_recording_is_offered_as_material_to_later_cohor
     assert!(resolved.stage.materials.iter().any(|m| m.url == "https://drive.example.com/m2"));
     let meet = read.definition.stages[0].materials.iter().all(|m| m.kind != MaterialKind::PreviousRecording);
     assert!(meet, "other stages are not touched");
+}
+
+/// The cohort of meet-the-team as `app` resolves it: each member's e-mail and status.
+async fn meet_the_team(app: &scenario::app::ScenarioApp, scenario_id: &str) -> Vec<(String, StageStatus)> {
+    let stage = ResolveTarget::Stage { scenario_id: scenario_id.into(), stage_id: "meet-the-team".into() };
+    let resolved = app.resolve_participants(&service(), &stage).await.expect("resolve");
+    resolved.resolved.cohort.iter().map(|m| (m.employee.email.to_string(), m.status)).collect()
+}
+
+fn members(expected: &[(&str, StageStatus)]) -> Vec<(String, StageStatus)> {
+    expected.iter().map(|(email, status)| (email.to_string(), *status)).collect()
+}
+
+pub async fn a_kept_cohort_follows_every_change_made_by_any_replica(fixture: &impl Fixture) {
+    let (first, second) = fixture.replicas().await;
+    let clock = ManualClock::at(T0);
+    let (here, there) = (app(&first, &clock), app(&second, &clock));
+    let created = create_example(&here).await;
+    let anna = assign(&here, &created.id, "anna@example.com").await;
+    let pending = StageStatus::Pending;
+    assert_eq!(meet_the_team(&here, &created.id).await, members(&[("anna@example.com", pending)]));
+    assert_eq!(meet_the_team(&here, &created.id).await, members(&[("anna@example.com", pending)]), "kept");
+
+    let boris = assign(&there, &created.id, "boris@example.com").await;
+    let both = members(&[("anna@example.com", pending), ("boris@example.com", pending)]);
+    assert_eq!(meet_the_team(&here, &created.id).await, both, "an assignment on the other replica");
+
+    let anna_meet = anna.instances.iter().find(|i| i.stage_id == "meet-the-team").expect("anna's");
+    there.complete_stage(&hr(), &anna_meet.id).await.expect("complete");
+    assert_eq!(
+        meet_the_team(&here, &created.id).await,
+        members(&[("boris@example.com", pending)]),
+        "completed on the other replica"
+    );
+
+    // meet-the-team is due on Wednesday 5 March; the other replica's scheduler marks it due.
+    clock.advance(3 * DAY);
+    let scheduler = Scheduler::new(second.clone(), Arc::new(clock.clone()), SchedulerConfig::default());
+    assert!(scheduler.tick().await.expect("tick").published > 0);
+    let due = members(&[("boris@example.com", StageStatus::Due)]);
+    assert_eq!(meet_the_team(&here, &created.id).await, due, "a status set by the scheduler");
+
+    let boris_meet = boris.instances.iter().find(|i| i.stage_id == "meet-the-team").expect("boris's");
+    let by_instance = ResolveTarget::Instance(boris_meet.id.clone());
+    let resolved = here.resolve_participants(&service(), &by_instance).await.expect("by instance");
+    let cohort: Vec<_> = resolved.resolved.cohort.iter().map(|m| (m.employee.email.to_string(), m.status)).collect();
+    assert_eq!(cohort, due, "resolving by instance reads the same cohort");
+}
+
+pub async fn compaction_keeps_each_scenario_total_so_kept_cohorts_stay_valid(fixture: &impl Fixture) {
+    let store = fixture.store().await;
+    let clock = ManualClock::at(T0);
+    let app = app(&store, &clock);
+    let created = create_example(&app).await;
+    let weight = || async {
+        let mut conn = store.pool().acquire().await.expect("connection");
+        scenario::store::cohort::weight(&mut conn, &created.id).await.expect("weight").total
+    };
+    assert_eq!(weight().await, 0, "no instance yet");
+    assign(&app, &created.id, "anna@example.com").await;
+    let per_assignment = weight().await;
+    assert!(per_assignment > 0, "an assignment adds weight");
+    for n in 0..20 {
+        assign(&app, &created.id, &format!("new{n}@example.com")).await;
+    }
+    let before = weight().await;
+    assert_eq!(before, 21 * per_assignment);
+    let cohort = meet_the_team(&app, &created.id).await;
+    assert_eq!(cohort.len(), 21);
+
+    scenario::compaction::compact(&store, 0).await.expect("compact");
+    assert_eq!(weight().await, before, "compaction keeps the total");
+    let rows = count(&store, "cohort_changes").await;
+    assert_eq!(rows, 1, "one row per scenario after compaction");
+    assert_eq!(meet_the_team(&app, &created.id).await, cohort);
+
+    assign(&app, &created.id, "zoe@example.com").await;
+    assert_eq!(weight().await, before + per_assignment, "changes after compaction add to the total");
+    assert_eq!(meet_the_team(&app, &created.id).await.len(), 22, "and move the kept cohort on");
+}
+
+/// Compactions racing with each other and with assignments lose no change: the total ends where
+/// the assignments alone would have taken it.
+pub async fn concurrent_compactions_and_assignments_lose_no_weight(fixture: &impl Fixture) {
+    let (first, second) = fixture.replicas().await;
+    let clock = ManualClock::at(T0);
+    let app = app(&first, &clock);
+    let created = create_example(&app).await;
+    assign(&app, &created.id, "anna@example.com").await;
+    let weight = || async {
+        let mut conn = first.pool().acquire().await.expect("connection");
+        scenario::store::cohort::weight(&mut conn, &created.id).await.expect("weight").total
+    };
+    let per_assignment = weight().await;
+    let assignments = 30;
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let compactor = |store: &butterboard_runtime::store::Store| {
+        let (store, done) = (store.clone(), &done);
+        async move {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                scenario::compaction::compact(&store, 0).await.expect("compact");
+                tokio::task::yield_now().await;
+            }
+        }
+    };
+    let assigning = async {
+        for n in 0..assignments {
+            assign(&app, &created.id, &format!("new{n}@example.com")).await;
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+    };
+    // Two replicas compact on PostgreSQL. The embedded mode is one process with one SQLite
+    // connection, where a second handle on the file would only make assignments fail with busy.
+    let other = if first.backend() == butterboard_runtime::store::Backend::Postgres { second } else { first.clone() };
+    tokio::join!(assigning, compactor(&first), compactor(&other));
+    assert_eq!(weight().await, (assignments + 1) * per_assignment);
+    assert_eq!(meet_the_team(&app, &created.id).await.len(), assignments as usize + 1);
+}
+
+/// After a burst of assignments, the first resolution that finds the change rows piling up has
+/// them compacted, without waiting for the periodic round.
+pub async fn a_resolution_that_finds_change_rows_piling_up_has_them_compacted(fixture: &impl Fixture) {
+    let store = fixture.store().await;
+    let app = app(&store, &ManualClock::at(T0));
+    let created = create_example(&app).await;
+    for n in 0..=scenario::compaction::MAX_ROWS {
+        assign(&app, &created.id, &format!("new{n}@example.com")).await;
+    }
+    let members = meet_the_team(&app, &created.id).await.len();
+    assert_eq!(members as i64, scenario::compaction::MAX_ROWS + 1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while count(&store, "cohort_changes").await > 1 {
+        assert!(std::time::Instant::now() < deadline, "the change rows were not compacted");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(meet_the_team(&app, &created.id).await.len(), members, "the total, and the kept cohort, unchanged");
 }
