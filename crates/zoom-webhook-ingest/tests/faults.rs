@@ -11,10 +11,11 @@ use butterboard_runtime::bus::EventBus;
 use butterboard_runtime::bus::jetstream::JetStreamBus;
 use butterboard_runtime::clock::ManualClock;
 use butterboard_runtime::store::Store;
+use butterboard_runtime::testing::PrivatePostgres;
 use butterboard_runtime::testing::{self, NatsServer};
 use bytes::Bytes;
 use futures::StreamExt;
-use support::{Ingest, Mode, PrivatePostgres, TS, expect_messages, participant_joined, settings};
+use support::{Ingest, Mode, TS, expect_messages, participant_joined, settings};
 
 /// Posts every body with `concurrency` requests in flight; returns (status, latency) per body.
 async fn burst(ingest: &Ingest, bodies: Vec<Bytes>, concurrency: usize) -> Vec<(u16, Duration)> {

@@ -33,8 +33,11 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 use tokio::sync::Notify;
+
+/// How long a PostgreSQL connection may sit idle and still be used without a ping first.
+const PING_AFTER_IDLE: Duration = Duration::from_millis(500);
 
 /// Which database is behind a store; statements differ only where the dialects do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +78,27 @@ impl Store {
         };
         let options: AnyConnectOptions = url.parse()?;
         let pool_options = match backend {
-            Backend::Postgres => AnyPoolOptions::new().max_connections(max_connections),
+            // A connection is pinged before use only after it sat idle for `PING_AFTER_IDLE`: one
+            // in use a moment ago is as alive as a ping would show, and pinging every acquire
+            // costs each request a round trip. A connection that fails its ping is closed and
+            // another one taken, so the first requests after a PostgreSQL restart still succeed.
+            Backend::Postgres => AnyPoolOptions::new()
+                .max_connections(max_connections)
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for < PING_AFTER_IDLE {
+                            return Ok(true);
+                        }
+                        match conn.ping().await {
+                            Ok(()) => Ok(true),
+                            Err(error) => {
+                                tracing::debug!(%error, "an idle store connection failed its ping; replacing it");
+                                Ok(false)
+                            }
+                        }
+                    })
+                }),
             // One connection: SQLite has a single writer, and a deferred transaction that reads
             // before writing fails with SQLITE_BUSY instead of waiting when another connection
             // writes. One connection turns that into queueing inside the pool.

@@ -8,11 +8,13 @@
 
 pub mod bus;
 mod nats_server;
+mod private_postgres;
 pub mod store;
 
 use std::sync::Arc;
 
 pub use nats_server::NatsServer;
+pub use private_postgres::PrivatePostgres;
 
 use crate::bus::EventBus;
 use crate::bus::embedded::EmbeddedBus;

@@ -5,7 +5,6 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -275,48 +274,4 @@ pub async fn expect_messages(
         extra.iter().map(|m| &m.subject).collect::<Vec<_>>()
     );
     seen
-}
-
-/// A private PostgreSQL cluster (scripts/pg-private.sh) that a test may stop and start.
-pub struct PrivatePostgres {
-    dir: tempfile::TempDir,
-    port: u16,
-    pub url: String,
-}
-
-fn pg_script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/pg-private.sh")
-}
-
-fn pg(args: &[&str]) -> String {
-    let output = std::process::Command::new("bash").arg(pg_script()).args(args).output().expect("runs pg-private.sh");
-    assert!(output.status.success(), "pg-private.sh {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).trim().lines().last().unwrap_or_default().to_string()
-}
-
-impl PrivatePostgres {
-    pub fn start() -> PrivatePostgres {
-        let dir = tempfile::Builder::new().prefix("ingest-pg").tempdir_in("/tmp").expect("tempdir");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-        let url = pg(&["start", &dir.path().join("data").display().to_string(), &port.to_string()]);
-        PrivatePostgres { dir, port, url }
-    }
-
-    fn data(&self) -> String {
-        self.dir.path().join("data").display().to_string()
-    }
-
-    pub fn stop(&self) {
-        pg(&["stop", &self.data()]);
-    }
-
-    pub fn restart(&self) {
-        pg(&["start", &self.data(), &self.port.to_string()]);
-    }
-}
-
-impl Drop for PrivatePostgres {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("bash").arg(pg_script()).args(["kill", &self.data()]).output();
-    }
 }
