@@ -55,6 +55,12 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::ingest_cli::IngestCommand,
     },
+    /// Import the example onboarding scenario into a running system, assign a few new employees,
+    /// and show their schedule and who their first meeting brings together.
+    Demo {
+        #[command(flatten)]
+        args: crate::demo::DemoArgs,
+    },
     /// Serve the built-in Zoom and Google Drive simulators and print how to use them.
     Sim {
         #[arg(long, default_value = "127.0.0.1:8901")]

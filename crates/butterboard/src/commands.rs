@@ -40,6 +40,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest { command } => crate::ingest_cli::run(&config, command).await,
+        Command::Demo { args } => crate::demo::run(&config, args).await,
         Command::Healthcheck { url } => healthcheck(&config, url).await,
         Command::Sim { zoom_addr, drive_addr, webhook_url } => {
             crate::sims::serve(&config, zoom_addr, drive_addr, webhook_url).await?;

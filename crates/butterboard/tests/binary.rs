@@ -267,3 +267,41 @@ fn secrets_in_the_environment_never_reach_the_logs() {
         assert!(!logs.contains(secret), "{secret} leaked into the logs");
     }
 }
+
+#[tokio::test]
+async fn demo_imports_the_example_assigns_employees_and_shows_who_meets_and_a_rerun_changes_nothing() {
+    let embedded = Embedded::new();
+    let absent = embedded.output(&["demo"]);
+    assert!(!absent.status.success());
+    let error = String::from_utf8_lossy(&absent.stderr);
+    assert!(error.contains("cannot reach the scenario service"), "{error}");
+
+    let mut child = embedded.spawn();
+    embedded.wait_ready(&mut child).await;
+    let first = embedded.output(&["demo", "--start-date", "2026-03-02"]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let shown = String::from_utf8(first.stdout).unwrap();
+    assert!(shown.contains("imported from the shipped example"), "{shown}");
+    // Monday 2 March: meet the team on the third working day, in the employee's week 1.
+    assert!(shown.contains("2026-03-04 Meet the team"), "{shown}");
+    let meeting = shown.split("brings together").nth(1).expect("the meeting's people");
+    for person in ["oleg.manager@example.com", "ivan.team@example.com", "maria.team@example.com"] {
+        assert!(meeting.contains(person), "{person} in {meeting}");
+    }
+    assert_eq!(meeting.matches("new employee").count(), 3, "{meeting}");
+
+    let again = embedded.output(&["demo", "--start-date", "2026-03-02"]);
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    let shown = String::from_utf8(again.stdout).unwrap();
+    assert!(shown.contains("imported before"), "the scenario is reused: {shown}");
+    let meeting = shown.split("brings together").nth(1).expect("the meeting's people");
+    assert_eq!(meeting.matches("new employee").count(), 3, "nobody assigned twice: {meeting}");
+
+    let bad = embedded.output(&["demo", "--employees", "4", "--start-date", "the first of March"]);
+    assert!(!bad.status.success());
+    let error = String::from_utf8_lossy(&bad.stderr);
+    assert!(error.contains("start_date") && !error.contains("panicked"), "{error}");
+    sigterm(&child);
+    let (status, logs) = wait_exit(child, Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0), "{logs}");
+}
