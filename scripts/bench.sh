@@ -23,6 +23,8 @@ if [[ -n "$TEST_ENV_STARTED" ]]; then
     trap 'bash scripts/test-env.sh stop $TEST_ENV_STARTED' EXIT
 fi
 
+# The `process` section starts the release `butterboard` binary beside the bench's own.
+cargo build --release -p butterboard
 cargo run --release -p butterboard-bench -- "$@"
 
 # The simulators' own ceilings on loopback (4 GiB each, memory included), so the figures above can
