@@ -13,48 +13,33 @@ CREATE TABLE IF NOT EXISTS cohort_changes (
 );
 CREATE INDEX IF NOT EXISTS cohort_changes_scenario ON cohort_changes (scenario_id);
 
--- Statement-level: an assignment's fourteen instances add one row, not fourteen.
-CREATE OR REPLACE FUNCTION stage_instances_note_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Statement-level: an assignment's fourteen instances add one row, not fourteen. Only a status
+-- change moves an instance into or out of a cohort or changes what it shows, so the scheduler's
+-- and feedback's other updates add nothing.
+CREATE OR REPLACE FUNCTION stage_instances_note_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO cohort_changes (scenario_id, weight) SELECT DISTINCT scenario_id, 1 FROM new_rows;
-    RETURN NULL;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION stage_instances_note_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    -- Only a status change moves an instance into or out of a cohort or changes what it shows;
-    -- the scheduler's and feedback's other updates leave cohorts as they are.
-    INSERT INTO cohort_changes (scenario_id, weight)
-        SELECT scenario_id, 1 FROM (
-            SELECT n.scenario_id
-            FROM new_rows n JOIN old_rows o ON o.id = n.id
-            WHERE n.status IS DISTINCT FROM o.status OR n.scenario_id IS DISTINCT FROM o.scenario_id
-        ) changed
-        UNION
-        SELECT old_scenario_id, 1 FROM (
-            SELECT o.scenario_id AS old_scenario_id
-            FROM new_rows n JOIN old_rows o ON o.id = n.id
-            WHERE n.scenario_id IS DISTINCT FROM o.scenario_id
-        ) moved;
-    RETURN NULL;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION stage_instances_note_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO cohort_changes (scenario_id, weight) SELECT DISTINCT scenario_id, 1 FROM old_rows;
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO cohort_changes (scenario_id, weight) SELECT DISTINCT scenario_id, 1 FROM new_rows;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO cohort_changes (scenario_id, weight) SELECT DISTINCT scenario_id, 1 FROM old_rows;
+    ELSE
+        INSERT INTO cohort_changes (scenario_id, weight)
+            SELECT DISTINCT changed.scenario_id, 1
+            FROM new_rows n JOIN old_rows o ON o.id = n.id,
+                 LATERAL (VALUES (n.scenario_id), (o.scenario_id)) AS changed (scenario_id)
+            WHERE n.status IS DISTINCT FROM o.status OR n.scenario_id IS DISTINCT FROM o.scenario_id;
+    END IF;
     RETURN NULL;
 END
 $$;
 
 DROP TRIGGER IF EXISTS stage_instances_cohort_insert ON stage_instances;
 CREATE TRIGGER stage_instances_cohort_insert AFTER INSERT ON stage_instances
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION stage_instances_note_insert();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION stage_instances_note_change();
 DROP TRIGGER IF EXISTS stage_instances_cohort_update ON stage_instances;
 CREATE TRIGGER stage_instances_cohort_update AFTER UPDATE ON stage_instances
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
-    EXECUTE FUNCTION stage_instances_note_update();
+    EXECUTE FUNCTION stage_instances_note_change();
 DROP TRIGGER IF EXISTS stage_instances_cohort_delete ON stage_instances;
 CREATE TRIGGER stage_instances_cohort_delete AFTER DELETE ON stage_instances
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION stage_instances_note_delete();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION stage_instances_note_change();

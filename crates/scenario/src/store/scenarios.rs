@@ -1,6 +1,7 @@
 //! Scenarios and their versions.
 
 use butterboard_runtime::store::Backend;
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::cohort::{Weight, weight_at};
@@ -136,17 +137,28 @@ const SELECT: &str =
 
 /// The scenario at `version`, or at its current version when `None`.
 pub async fn load(conn: &mut AnyConnection, id: &str, version: Option<u32>) -> anyhow::Result<Option<ScenarioRecord>> {
-    let row = match version {
+    let row = select_version(conn, SELECT, id, version).await?;
+    row.map(|row| record(&row)).transpose()
+}
+
+/// The row of `select` (a [`SELECT`] with other columns, perhaps) for the scenario at `version`,
+/// or at its current version.
+async fn select_version(
+    conn: &mut AnyConnection,
+    select: &str,
+    id: &str,
+    version: Option<u32>,
+) -> Result<Option<AnyRow>, sqlx::Error> {
+    match version {
         Some(version) => {
-            let sql = format!("{SELECT} WHERE s.id = $1 AND v.version = $2");
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(i64::from(version)).fetch_optional(&mut *conn).await?
+            let sql = format!("{select} WHERE s.id = $1 AND v.version = $2");
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(i64::from(version)).fetch_optional(&mut *conn).await
         }
         None => {
-            let sql = format!("{SELECT} WHERE s.id = $1 AND v.version = s.current_version");
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?
+            let sql = format!("{select} WHERE s.id = $1 AND v.version = s.current_version");
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await
         }
-    };
-    row.map(|row| record(&row)).transpose()
+    }
 }
 
 /// [`load`], with the scenario's cohort change weight read in the same statement (before any
@@ -157,16 +169,7 @@ pub async fn load_with_cohort_weight(
     version: Option<u32>,
 ) -> anyhow::Result<Option<(ScenarioRecord, Weight)>> {
     let select = format!("SELECT {}, {} {FROM}", record_columns!(), super::cohort::WEIGHT_COLUMNS);
-    let row = match version {
-        Some(version) => {
-            let sql = format!("{select} WHERE s.id = $1 AND v.version = $2");
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(i64::from(version)).fetch_optional(&mut *conn).await?
-        }
-        None => {
-            let sql = format!("{select} WHERE s.id = $1 AND v.version = s.current_version");
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?
-        }
-    };
+    let row = select_version(conn, &select, id, version).await?;
     row.map(|row| anyhow::Ok((record(&row)?, weight_at(&row, COLUMNS)?))).transpose()
 }
 
