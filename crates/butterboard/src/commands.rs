@@ -27,7 +27,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate { target } => {
             for name in parse_targets(&target)? {
                 infra::open_store(&config, name).await?.close().await;
-                println!("{name}: migrations applied");
+                crate::output::line(format_args!("{name}: migrations applied"))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -36,7 +36,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token { roles, sub, ttl } => {
             let roles = roles.iter().map(|r| r.parse::<Role>()).collect::<Result<Vec<_>, _>>()?;
             let token = Authenticator::from_config(&config)?.mint(&sub, &roles, Duration::from_secs(ttl))?;
-            println!("{token}");
+            crate::output::line(&token)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest { command } => crate::ingest_cli::run(&config, command).await,
@@ -56,14 +56,14 @@ async fn dlq(config: &Config, command: DlqCommand) -> anyhow::Result<ExitCode> {
             let letters = bus.dead_letters(limit).await?;
             for letter in &letters {
                 let header = |name: &str| letter.headers.get(name).map(String::as_str).unwrap_or("-");
-                println!(
+                crate::output::line(format_args!(
                     "{}\t{}\t{}\t{}\t{}",
                     letter.sequence,
                     header(butterboard_runtime::bus::DLQ_SUBJECT_HEADER),
                     header(butterboard_runtime::bus::DLQ_CONSUMER_HEADER),
                     header("ce-id"),
                     header(butterboard_runtime::bus::DLQ_ERROR_HEADER),
-                );
+                ))?;
             }
             eprintln!("{} dead letter(s)", letters.len());
         }
@@ -75,7 +75,7 @@ async fn dlq(config: &Config, command: DlqCommand) -> anyhow::Result<ExitCode> {
             };
             for sequence in sequences {
                 let ack = bus.replay_dead_letter(sequence).await?;
-                println!("{sequence}: replayed as {}", ack.sequence);
+                crate::output::line(format_args!("{sequence}: replayed as {}", ack.sequence))?;
             }
         }
     }
@@ -96,7 +96,7 @@ async fn tail(config: &Config, subject: &str) -> anyhow::Result<ExitCode> {
             Ok(event) => describe(&message.subject, &event),
             Err(error) => format!("{} #{} (not a cloudevent: {error})", message.subject, message.sequence),
         };
-        println!("{line}");
+        crate::output::line(&line)?;
     }
 }
 

@@ -139,7 +139,7 @@ pub async fn run(config: &Config, args: DemoArgs) -> anyhow::Result<ExitCode> {
         None => next_monday()?,
     };
 
-    // Written once at the end: a closed pipe (`| head`) is then an error, not a panic.
+    // Gathered, then written at once: nothing half-printed if a call fails on the way.
     let mut out = String::new();
     let scenario = client.example_scenario(&mut out).await?;
     writeln!(out, "\nNew employees starting on {start_date}:")?;

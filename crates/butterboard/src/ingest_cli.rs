@@ -98,17 +98,17 @@ pub async fn run(config: &Config, command: IngestCommand) -> anyhow::Result<Exit
         IngestCommand::List { target, filter, limit } => {
             let deliveries = connect(config, &target).await?.list(filter.to_proto()?, limit).await?;
             for d in &deliveries {
-                println!(
+                crate::output::line(format_args!(
                     "{}\t{}\t{}\t{}\t{}\t{} bytes",
                     d.id, d.received_at_ms, d.event_type, d.event_id, d.meeting_uuid, d.body_bytes
-                );
+                ))?;
             }
             eprintln!("{} deliveries", deliveries.len());
         }
         IngestCommand::Replay { target, filter, force_new_ids, limit } => {
             let replayed = connect(config, &target).await?.replay(filter.to_proto()?, force_new_ids, limit).await?;
             for id in &replayed.event_ids {
-                println!("{id}");
+                crate::output::line(id)?;
             }
             eprintln!(
                 "{} deliveries replayed{}",

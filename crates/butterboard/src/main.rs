@@ -11,6 +11,7 @@ mod commands;
 mod demo;
 mod infra;
 mod ingest_cli;
+mod output;
 mod run;
 mod services;
 mod sims;
@@ -30,6 +31,8 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(commands::dispatch(cli)) {
         Ok(code) => code,
+        // The reader of standard output has gone (`| head`): it has all it wanted.
+        Err(error) if output::is_closed_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             // The cause chain, one line: "error: scenario: cannot connect to the database: …".
             eprintln!("error: {error:#}");

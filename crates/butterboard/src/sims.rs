@@ -110,8 +110,7 @@ pub async fn serve(
     let drive = start_drive(&config.data_dir, drive_addr, stop.clone()).await?;
     let key = config.data_dir.join(DRIVE_KEY_FILE);
     write_key(&drive, &key).await?;
-    print!("{}", describe(&zoom, &drive, &key));
-    println!("ctrl-c to stop");
+    crate::output::line(format_args!("{}ctrl-c to stop", describe(&zoom, &drive, &key)))?;
     shutdown.wait().await;
     stop.cancel();
     zoom.stop().await?;

@@ -94,3 +94,47 @@ async fn dlq_list_shows_a_dead_letter_and_replay_returns_it_to_its_consumer() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("must be a number"));
 }
+
+/// `butterboard events tail | head -1`: once the reader has gone, the next event ends the tail
+/// quietly with success, not with a panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_tail_ends_quietly_when_its_reader_goes_away() {
+    let data = tempfile::tempdir().unwrap();
+    let bus = EmbeddedBus::open(&data.path().join("bus.sqlite")).await.unwrap();
+    let mut tail =
+        command(data.path(), &["events", "tail"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stdout = BufReader::new(tail.stdout.take().unwrap());
+    let (first_tx, first_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut first = String::new();
+        let _ = stdout.read_line(&mut first);
+        // The reader goes away after one line, as `head -1` does.
+        let _ = first_tx.send(first);
+    });
+    let mut printed = None;
+    for attempt in 0..50 {
+        bus.publish(stage_due(&format!("Meet the team {attempt}"))).await.unwrap();
+        if let Ok(line) = first_rx.recv_timeout(Duration::from_millis(200)) {
+            printed = Some(line);
+            break;
+        }
+    }
+    assert!(printed.is_some_and(|line| line.contains("onboarding.stage.due")), "the tail printed an event");
+    let mut status = None;
+    for attempt in 0..50 {
+        bus.publish(stage_due(&format!("Product training {attempt}"))).await.unwrap();
+        if let Some(exited) = tail.try_wait().unwrap() {
+            status = Some(exited);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let Some(status) = status else {
+        let _ = tail.kill();
+        panic!("the tail went on writing to a closed pipe");
+    };
+    let output = tail.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(status.success(), "exit {status}: {stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("error"), "{stderr}");
+}
