@@ -26,6 +26,17 @@ fn stage_due(title: &str) -> butterboard_runtime::bus::OutgoingMessage {
     event.into_cloud_event("scenario", "a-1").into_message("onboarding.stage.due")
 }
 
+/// A tail follows new messages only: publishes until it has started and printed one.
+async fn publish_until_printed(bus: &EmbeddedBus, printed: &std::sync::mpsc::Receiver<String>) -> Option<String> {
+    for attempt in 0..50 {
+        bus.publish(stage_due(&format!("Meet the team {attempt}"))).await.unwrap();
+        if let Ok(line) = printed.recv_timeout(Duration::from_millis(200)) {
+            return Some(line);
+        }
+    }
+    None
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_tail_prints_decoded_events_published_by_another_process() {
     let data = tempfile::tempdir().unwrap();
@@ -42,15 +53,7 @@ async fn events_tail_prints_decoded_events_published_by_another_process() {
             let _ = lines_tx.send(line);
         }
     });
-    // The tail follows new messages only: keep publishing until it has started and prints one.
-    let mut line = None;
-    for attempt in 0..50 {
-        bus.publish(stage_due(&format!("Meet the team {attempt}"))).await.unwrap();
-        if let Ok(printed) = lines_rx.recv_timeout(Duration::from_millis(200)) {
-            line = Some(printed);
-            break;
-        }
-    }
+    let line = publish_until_printed(&bus, &lines_rx).await;
     let _ = tail.kill();
     let _ = tail.wait();
     let line = line.expect("the tail printed an event");
@@ -111,14 +114,7 @@ async fn events_tail_ends_quietly_when_its_reader_goes_away() {
         // The reader goes away after one line, as `head -1` does.
         let _ = first_tx.send(first);
     });
-    let mut printed = None;
-    for attempt in 0..50 {
-        bus.publish(stage_due(&format!("Meet the team {attempt}"))).await.unwrap();
-        if let Ok(line) = first_rx.recv_timeout(Duration::from_millis(200)) {
-            printed = Some(line);
-            break;
-        }
-    }
+    let printed = publish_until_printed(&bus, &first_rx).await;
     assert!(printed.is_some_and(|line| line.contains("onboarding.stage.due")), "the tail printed an event");
     let mut status = None;
     for attempt in 0..50 {
