@@ -51,25 +51,6 @@ pub fn zoom_message(
     event.into_message(format!("zoom.{event_type}"))
 }
 
-fn placeholders(rows: usize, columns: usize) -> String {
-    let mut sql = String::with_capacity(rows * columns * 5);
-    for row in 0..rows {
-        if row > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        for column in 0..columns {
-            if column > 0 {
-                sql.push(',');
-            }
-            sql.push('$');
-            sql.push_str(&(row * columns + column + 1).to_string());
-        }
-        sql.push(')');
-    }
-    sql
-}
-
 /// Inserts the deliveries, skipping bodies stored before; returns the dedupe keys inserted now.
 pub async fn insert_deliveries(
     tx: &mut Transaction<'static, Any>,
@@ -80,7 +61,7 @@ pub async fn insert_deliveries(
         let sql = format!(
             "INSERT INTO deliveries (dedupe_key, event_id, event_type, meeting_uuid, event_ts, received_at, headers, body) VALUES {} \
              ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key",
-            placeholders(chunk.len(), 8)
+            butterboard_runtime::store::placeholders(chunk.len(), 8)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for d in chunk {
@@ -217,11 +198,6 @@ pub async fn outbox_backlog(pool: &AnyPool) -> Result<(i64, Option<i64>), sqlx::
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn placeholders_number_rows_and_columns_in_order() {
-        assert_eq!(placeholders(2, 3), "($1,$2,$3),($4,$5,$6)");
-    }
 
     #[test]
     fn a_zoom_message_carries_the_body_and_cloudevents_headers() {

@@ -8,6 +8,18 @@ pub mod inbox;
 pub mod outbox;
 pub mod relay;
 
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Connection, Executor};
+use tokio::sync::Notify;
+
+/// How long a PostgreSQL connection may sit idle and still be used without a ping first.
+const PING_AFTER_IDLE: Duration = Duration::from_millis(500);
+
 /// Splits `rows` into chunks whose sizes are powers of two, at most `max` (itself a power of two).
 ///
 /// A multi-row statement has one text per row count, and each text is parsed, planned and kept in
@@ -27,17 +39,26 @@ pub fn statement_chunks<T>(rows: &[T], max: usize) -> Vec<&[T]> {
     out
 }
 
-use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
-
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Connection, Executor};
-use tokio::sync::Notify;
-
-/// How long a PostgreSQL connection may sit idle and still be used without a ping first.
-const PING_AFTER_IDLE: Duration = Duration::from_millis(500);
+/// The `VALUES` rows of a multi-row statement: `rows` groups of `columns` numbered placeholders,
+/// `($1,$2),($3,$4)` for two rows of two.
+pub fn placeholders(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&(row * columns + column + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
 
 /// Which database is behind a store; statements differ only where the dialects do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,7 +200,13 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::statement_chunks;
+    use super::{placeholders, statement_chunks};
+
+    #[test]
+    fn placeholders_number_rows_and_columns_in_order() {
+        assert_eq!(placeholders(2, 3), "($1,$2,$3),($4,$5,$6)");
+        assert_eq!(placeholders(1, 1), "($1)");
+    }
 
     #[test]
     fn batches_are_cut_into_power_of_two_chunks() {

@@ -23,11 +23,10 @@ pub async fn enqueue_message(tx: &mut Transaction<'_, Any>, message: &OutgoingMe
 pub async fn enqueue_messages(tx: &mut Transaction<'_, Any>, messages: &[&OutgoingMessage]) -> Result<(), sqlx::Error> {
     // 256 rows of 5 parameters stay far below PostgreSQL's and SQLite's parameter limits.
     for chunk in super::statement_chunks(messages, 256) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|r| format!("(${}, ${}, ${}, ${}, ${})", r * 5 + 1, r * 5 + 2, r * 5 + 3, r * 5 + 4, r * 5 + 5))
-            .collect();
-        let sql =
-            format!("INSERT INTO outbox (event_id, subject, headers, payload, created_at) VALUES {}", rows.join(", "));
+        let sql = format!(
+            "INSERT INTO outbox (event_id, subject, headers, payload, created_at) VALUES {}",
+            super::placeholders(chunk.len(), 5)
+        );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         let now = now_ms();
         for message in chunk {

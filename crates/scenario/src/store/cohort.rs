@@ -51,21 +51,15 @@ pub struct Weight {
 }
 
 /// The scenario's change weight and its row count, as two columns, for the scenario id bound to
-/// `$1` (see [`weight_at`]). `SUM` of a PostgreSQL `BIGINT` is a `NUMERIC`, which the `Any`
-/// driver does not read: hence the cast.
+/// `$1` (see [`weight_at`]; `scenarios::load_with_cohort_weight` reads them with the scenario).
+/// `SUM` of a PostgreSQL `BIGINT` is a `NUMERIC`, which the `Any` driver does not read: hence
+/// the cast.
 pub const WEIGHT_COLUMNS: &str = "(SELECT CAST(COALESCE(SUM(weight), 0) AS BIGINT) FROM cohort_changes WHERE scenario_id = $1), \
      (SELECT COUNT(*) FROM cohort_changes WHERE scenario_id = $1)";
 
 /// The [`WEIGHT_COLUMNS`] of `row`, from column `at` on.
 pub fn weight_at(row: &AnyRow, at: usize) -> Result<Weight, sqlx::Error> {
     Ok(Weight { total: row.try_get(at)?, rows: row.try_get(at + 1)? })
-}
-
-/// The scenario's change weight now.
-pub async fn weight(conn: &mut AnyConnection, scenario_id: &str) -> anyhow::Result<Weight> {
-    let sql = format!("SELECT {WEIGHT_COLUMNS}");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(scenario_id).fetch_one(&mut *conn).await?;
-    Ok(weight_at(&row, 0)?)
 }
 
 /// Scenarios with more than `rows` change rows: [`compact`] them.

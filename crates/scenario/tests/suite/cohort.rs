@@ -170,7 +170,12 @@ pub async fn compaction_keeps_each_scenario_total_so_kept_cohorts_stay_valid(fix
     let created = create_example(&app).await;
     let weight = || async {
         let mut conn = store.pool().acquire().await.expect("connection");
-        scenario::store::cohort::weight(&mut conn, &created.id).await.expect("weight").total
+        scenario::store::scenarios::load_with_cohort_weight(&mut conn, &created.id, None)
+            .await
+            .expect("weight")
+            .expect("the scenario")
+            .1
+            .total
     };
     assert_eq!(weight().await, 0, "no instance yet");
     assign(&app, &created.id, "anna@example.com").await;
@@ -205,7 +210,12 @@ pub async fn concurrent_compactions_and_assignments_lose_no_weight(fixture: &imp
     assign(&app, &created.id, "anna@example.com").await;
     let weight = || async {
         let mut conn = first.pool().acquire().await.expect("connection");
-        scenario::store::cohort::weight(&mut conn, &created.id).await.expect("weight").total
+        scenario::store::scenarios::load_with_cohort_weight(&mut conn, &created.id, None)
+            .await
+            .expect("weight")
+            .expect("the scenario")
+            .1
+            .total
     };
     let per_assignment = weight().await;
     let assignments = 30;
