@@ -15,14 +15,10 @@ use anyhow::Context as _;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use butterboard_runtime::auth::Authenticator;
 use butterboard_runtime::bus::EventBus;
-use butterboard_runtime::config::Config;
-use butterboard_runtime::service::{ServiceContext, ServiceName};
-use butterboard_runtime::shutdown::Shutdown;
+use butterboard_runtime::service::ServiceName;
 use butterboard_runtime::store::Store;
-use butterboard_runtime::store::relay::{OutboxRelay, RelayConfig};
-use butterboard_runtime::testing;
+use butterboard_runtime::testing::{self, Mode, TestService};
 use sha2::{Digest, Sha256};
 use zoom::webhook::{Verifier, sign};
 use zoom_webhook_ingest::IngestSettings;
@@ -130,36 +126,27 @@ async fn serve(router: axum::Router, path: &str) -> anyhow::Result<(String, toki
     Ok((url, runtime))
 }
 
-/// The ingest over `store` and `bus` with its relay, on its own runtime.
+/// The ingest over `store` and `bus`, started as the binary starts it, on its own runtime.
 async fn ingest_server(
     store: Store,
     bus: Arc<dyn EventBus>,
-    shutdown: Shutdown,
-) -> anyhow::Result<(String, tokio::runtime::Runtime)> {
+    mode: Mode,
+) -> anyhow::Result<(String, TestService, tokio::runtime::Runtime)> {
     let runtime = server_runtime()?;
     let started = runtime.spawn(async move {
-        let ctx = ServiceContext {
-            name: ServiceName::ZoomWebhookIngest,
-            config: Arc::new(Config::embedded_defaults()),
-            store: store.clone(),
-            bus: bus.clone(),
-            auth: Authenticator::hs256(&[1; 32], "bench", "bench"),
-            shutdown: shutdown.clone(),
-        };
         let settings = IngestSettings { secrets: Some(vec![SECRET.to_string()]), ..IngestSettings::default() };
-        let parts = zoom_webhook_ingest::start_with(ctx, settings).await?;
-        for task in parts.tasks {
-            tokio::spawn(task.future);
-        }
-        tokio::spawn(OutboxRelay::new("zoom-webhook-ingest", store, bus, RelayConfig::default()).run(shutdown.clone()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let url = format!("http://{}{}", listener.local_addr()?, zoom_webhook_ingest::receive::PATH);
-        let router = parts.webhook.context("the ingest has a webhook router")?;
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        anyhow::Ok(url)
+        let service = TestService::builder(ServiceName::ZoomWebhookIngest, zoom_webhook_ingest::migrations())
+            .mode(mode)
+            .store(store)
+            .bus(bus)
+            .wall_clock()
+            .try_start(|ctx| zoom_webhook_ingest::start_with(ctx, settings))
+            .await?;
+        let base = service.webhook_url.clone().context("the ingest has a webhook router")?;
+        anyhow::Ok((format!("{base}{}", zoom_webhook_ingest::receive::PATH), service))
     });
-    let url = started.await??;
-    Ok((url, runtime))
+    let (url, service) = started.await??;
+    Ok((url, service, runtime))
 }
 
 struct Floor {
@@ -278,31 +265,27 @@ pub async fn run(count: usize) -> anyhow::Result<()> {
     report("floor: naive (insert + awaited JetStream ack)", &fixed, &saturated, "-");
     runtime.shutdown_background();
 
-    let shutdown = Shutdown::new();
     let store = testing::postgres_store(&zoom_webhook_ingest::migrations()).await?;
     let (bus, _) = testing::jetstream_bus().await?;
-    let (url, runtime) = ingest_server(store.clone(), bus, shutdown.clone()).await?;
+    let (url, service, runtime) = ingest_server(store.clone(), bus, Mode::Distributed).await?;
     let (fixed, saturated) = measure(&url, "pg", count).await?;
     report("ingest, PostgreSQL + NATS JetStream", &fixed, &saturated, "≥ 10000");
     if let Some(took) = wait_for_empty_outbox(&store, Duration::from_secs(60)).await {
         println!("  outbox empty {:.1} s after the last answer", took.as_secs_f64());
     }
-    shutdown.trigger();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    service.stop().await?;
     runtime.shutdown_background();
 
-    let shutdown = Shutdown::new();
     let dir = tempfile::tempdir()?;
     let store = testing::sqlite_store(dir.path(), &zoom_webhook_ingest::migrations()).await?;
     let bus = testing::embedded_bus(dir.path()).await?;
-    let (url, runtime) = ingest_server(store.clone(), bus, shutdown.clone()).await?;
+    let (url, service, runtime) = ingest_server(store.clone(), bus, Mode::Embedded).await?;
     let (fixed, saturated) = measure(&url, "embedded", count).await?;
     report("ingest, embedded (SQLite + embedded bus)", &fixed, &saturated, "-");
     if let Some(took) = wait_for_empty_outbox(&store, Duration::from_secs(60)).await {
         println!("  outbox empty {:.1} s after the last answer", took.as_secs_f64());
     }
-    shutdown.trigger();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    service.stop().await?;
     runtime.shutdown_background();
     Ok(())
 }

@@ -9,12 +9,10 @@ use std::time::{Duration, Instant};
 
 use butterboard_proto::scenario::v1 as pb;
 use butterboard_proto::scenario::v1::scenario_service_client::ScenarioServiceClient;
-use butterboard_runtime::auth::{self, Authenticator, Role};
-use butterboard_runtime::config::Config;
-use butterboard_runtime::service::{ServiceContext, ServiceName};
-use butterboard_runtime::shutdown::Shutdown;
+use butterboard_runtime::auth::{self, Role};
+use butterboard_runtime::service::ServiceName;
 use butterboard_runtime::store::Store;
-use butterboard_runtime::testing;
+use butterboard_runtime::testing::{self, TestService};
 use tonic::Request;
 use tonic::transport::Channel;
 
@@ -166,29 +164,17 @@ pub async fn run() -> anyhow::Result<()> {
     let store = Store::connect(&testing::fresh_postgres_url().await?, 10).await?;
     let pool = store.pool().clone();
     store.migrate(&::scenario::migrations()).await?;
-    let bus_dir = tempfile::tempdir()?;
-    let auth = Authenticator::hs256(b"bench-key-bench-key-bench-key-32", "butterboard", "butterboard-meetings");
-    let shutdown = Shutdown::new();
-    let ctx = ServiceContext {
-        name: ServiceName::Scenario,
-        config: Arc::new(Config::embedded_defaults()),
-        store,
-        bus: testing::embedded_bus(bus_dir.path()).await?,
-        auth: auth.clone(),
-        shutdown: shutdown.clone(),
-    };
     let options = ::scenario::Options { run_scheduler: false, ..::scenario::Options::default() };
-    let parts = ::scenario::start_with(ctx, options).await?;
-    let routes = parts.grpc.ok_or_else(|| anyhow::anyhow!("the scenario service has no grpc routes"))?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let server = tokio::spawn(butterboard_runtime::grpc::serve(listener, routes, auth.clone(), shutdown.clone()));
-    let channel = Channel::from_shared(format!("http://{address}"))?.connect().await?;
+    let service = TestService::builder(ServiceName::Scenario, ::scenario::migrations())
+        .store(store)
+        .wall_clock()
+        .try_start(|ctx| ::scenario::start_with(ctx, options))
+        .await?;
     let ttl = Duration::from_secs(3600);
     let client = Arc::new(Client {
-        channel,
-        hr: auth.mint("hr@example.com", &[Role::Hr], ttl)?,
-        service: auth.mint("meeting-orchestrator", &[Role::Service], ttl)?,
+        channel: service.channel.clone(),
+        hr: service.auth.mint("hr@example.com", &[Role::Hr], ttl)?,
+        service: service.auth.mint("meeting-orchestrator", &[Role::Service], ttl)?,
     });
 
     let rate_scenario = client.import_example().await?;
@@ -234,7 +220,5 @@ pub async fn run() -> anyhow::Result<()> {
     crate::report("ResolveParticipants by stage instance: p50", percentile(&latencies, 0.50), "ms", "-");
     crate::report("ResolveParticipants by stage instance: p99", percentile(&latencies, 0.99), "ms", "≤ 5");
 
-    shutdown.trigger();
-    server.await??;
-    Ok(())
+    service.stop().await
 }

@@ -15,7 +15,7 @@ use crate::cli::{Cli, Command, DlqCommand, EventsCommand};
 use crate::infra;
 
 pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = Config::load(cli.config.as_deref())?;
+    let config = Config::load(cli.config.as_deref(), &crate::services::settings())?;
     match cli.command {
         Command::Run { target } => {
             let targets = parse_targets(&target)?;

@@ -19,7 +19,6 @@ use butterboard_runtime::grpc::GrpcServer;
 use butterboard_runtime::service::{ServiceContext, ServiceName};
 use butterboard_runtime::shutdown::Shutdown;
 use butterboard_runtime::store::Store;
-use butterboard_runtime::store::relay::{OutboxRelay, RelayConfig};
 use futures::future::BoxFuture;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -58,14 +57,7 @@ pub async fn run(mut config: Config, targets: Vec<ServiceName>) -> anyhow::Resul
     for name in targets.iter().copied() {
         let store = infra::open_store(&config, name).await?;
         readiness.checks.push(Arc::new(StoreCheck(name, store.clone())));
-        let ctx = ServiceContext {
-            name,
-            config: config.clone(),
-            store: store.clone(),
-            bus: bus.clone(),
-            auth: auth.clone(),
-            shutdown: shutdown.clone(),
-        };
+        let ctx = ServiceContext::new(name, config.clone(), store, bus.clone(), auth.clone(), shutdown.clone());
         let parts = services::start(ctx).await.with_context(|| format!("{name}: cannot start"))?;
         if let Some(routes) = parts.grpc {
             grpc_router = grpc_router.merge(routes.into_axum_router().reset_fallback());
@@ -73,8 +65,6 @@ pub async fn run(mut config: Config, targets: Vec<ServiceName>) -> anyhow::Resul
         if let Some(router) = parts.webhook {
             webhook_router = Some(webhook_router.take().unwrap_or_default().merge(router));
         }
-        let relay = OutboxRelay::new(name.as_str(), store, bus.clone(), RelayConfig::default());
-        components.spawn(format!("{name}/outbox-relay"), relay.run(shutdown.clone()));
         for task in parts.tasks {
             components.spawn(format!("{name}/{}", task.name), task.future);
         }
@@ -98,7 +88,8 @@ pub async fn run(mut config: Config, targets: Vec<ServiceName>) -> anyhow::Resul
     // until the last component has stopped.
     let admin_stop = Shutdown::new();
     let admin_server = tokio::spawn(admin::serve_until(admin_listener, readiness, shutdown.clone(), admin_stop.wait()));
-    let grpc_server = GrpcServer::new(tonic::service::Routes::from(grpc_router));
+    let grpc_server =
+        GrpcServer::new(tonic::service::Routes::from(grpc_router)).with_reflection(config.grpc_reflection);
     let health = grpc_server.health_reporter();
     for name in &targets {
         health.set_service_status(name.grpc_service(), tonic_health::ServingStatus::Serving).await;
@@ -106,10 +97,7 @@ pub async fn run(mut config: Config, targets: Vec<ServiceName>) -> anyhow::Resul
     components.spawn("grpc".into(), grpc_server.serve(grpc_listener, shutdown.clone()));
     if let (Some(router), Some(listener)) = (webhook_router, webhook_listener) {
         tracing::info!(webhook = %listener.local_addr()?, "webhook listener bound");
-        let stop = shutdown.wait();
-        components.spawn("webhook".into(), async move {
-            axum::serve(listener, router).with_graceful_shutdown(stop).await.context("webhook server")
-        });
+        components.spawn("webhook".into(), butterboard_runtime::webhook::serve(listener, router, shutdown.clone()));
     }
     let result = components.wait().await;
     simulators.stop().await;

@@ -1,5 +1,6 @@
 //! Each service's entry point and migrations, by name: the binary's module map.
 
+use butterboard_runtime::config::Setting;
 use butterboard_runtime::service::{ServiceContext, ServiceName, ServiceParts};
 use butterboard_runtime::store::Migrations;
 
@@ -21,4 +22,9 @@ pub async fn start(ctx: ServiceContext) -> anyhow::Result<ServiceParts> {
         ServiceName::RecordingArchiver => recording_archiver::start(ctx).await,
         ServiceName::Feedback => feedback::start(ctx).await,
     }
+}
+
+/// Every service's own settings, so the configuration accepts them whichever targets run.
+pub fn settings() -> Vec<Setting> {
+    [zoom_webhook_ingest::settings::SETTINGS].concat()
 }

@@ -18,5 +18,5 @@ pub fn migrations() -> Migrations {
 /// Builds the service; its parts run until the context's shutdown token fires.
 pub async fn start(ctx: ServiceContext) -> anyhow::Result<ServiceParts> {
     let server = FeedbackServiceServer::new(api::Api);
-    Ok(ServiceParts { grpc: Some(tonic::service::Routes::new(ctx.auth.protect(server))), ..ServiceParts::default() })
+    Ok(ctx.parts().with_grpc(tonic::service::Routes::new(ctx.auth.protect(server))))
 }

@@ -31,11 +31,19 @@ pub struct GrpcServer {
     routes: Routes,
     health: HealthReporter,
     grace: Duration,
+    reflection: bool,
 }
 
 impl GrpcServer {
     pub fn new(routes: Routes) -> Self {
-        Self { routes, health: HealthReporter::new(), grace: DEFAULT_SHUTDOWN_GRACE }
+        Self { routes, health: HealthReporter::new(), grace: DEFAULT_SHUTDOWN_GRACE, reflection: true }
+    }
+
+    /// Whether to serve reflection (`BUTTERBOARD_GRPC_REFLECTION`); on by default, since
+    /// `grpcurl` and `grpcui` need it, and some platforms prefer not to publish their schema.
+    pub fn with_reflection(mut self, enabled: bool) -> Self {
+        self.reflection = enabled;
+        self
     }
 
     /// Sets per-service health (`reporter.set_serving::<ScenarioServiceServer<_>>()`); the
@@ -52,11 +60,13 @@ impl GrpcServer {
     /// Serves on `listener` until `shutdown` fires and open calls finish (or the grace runs out).
     pub async fn serve(self, listener: TcpListener, shutdown: Shutdown) -> anyhow::Result<()> {
         let address = listener.local_addr().context("grpc listener has no local address")?;
-        let routes = self
-            .routes
-            .add_service(HealthServer::new(HealthService::from_health_reporter(self.health.clone())))
-            .add_service(reflection().build_v1().context("cannot build grpc reflection v1")?)
-            .add_service(reflection().build_v1alpha().context("cannot build grpc reflection v1alpha")?);
+        let mut routes =
+            self.routes.add_service(HealthServer::new(HealthService::from_health_reporter(self.health.clone())));
+        if self.reflection {
+            routes = routes
+                .add_service(reflection().build_v1().context("cannot build grpc reflection v1")?)
+                .add_service(reflection().build_v1alpha().context("cannot build grpc reflection v1alpha")?);
+        }
 
         let health = self.health.clone();
         let stop = shutdown.clone();

@@ -20,13 +20,17 @@ pub mod clock;
 pub mod config;
 pub mod consumer;
 pub mod envelope;
+pub mod error;
 pub mod events;
 pub mod grpc;
+pub mod periodic;
 pub mod secret;
 pub mod service;
+pub mod service_name;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;
+pub mod webhook;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -1,113 +1,27 @@
-//! What a service crate hands to the binary, and the names of the services (`--target`).
+//! What a service crate gets from the binary and hands back: the service kit.
 //!
 //! A service does not own a listener: `butterboard run --target all` serves every service's gRPC
 //! API on one port, the way Loki's modules share one server. Each service's `start` takes a
-//! [`ServiceContext`] and returns its [`ServiceParts`]: gRPC services to mount, an optional HTTP
+//! [`ServiceContext`] (name, configuration with its own settings, store, bus, authenticator,
+//! clock, shutdown) and returns its [`ServiceParts`]: gRPC services to mount, an optional HTTP
 //! router for the webhook listener, and background tasks that end when the shutdown token fires.
+//! [`ServiceContext::parts`] starts the parts with the service's outbox relay already in them, so
+//! no service can forget to publish what it wrote, and the binary and tests run the same set.
 
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 
 use crate::auth::Authenticator;
-use crate::bus::EventBus;
+use crate::bus::{ConsumerSpec, EventBus};
+use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::consumer::{Consumer, EventHandler};
 use crate::shutdown::Shutdown;
 use crate::store::Store;
+use crate::store::relay::{OutboxRelay, RelayConfig};
 
-/// The five services, in start-up order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ServiceName {
-    Scenario,
-    MeetingOrchestrator,
-    ZoomWebhookIngest,
-    RecordingArchiver,
-    Feedback,
-}
-
-impl ServiceName {
-    pub const ALL: [ServiceName; 5] = [
-        ServiceName::Scenario,
-        ServiceName::MeetingOrchestrator,
-        ServiceName::ZoomWebhookIngest,
-        ServiceName::RecordingArchiver,
-        ServiceName::Feedback,
-    ];
-
-    /// The name used for targets, sources (`butterboard/<name>`) and consumer prefixes.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceName::Scenario => "scenario",
-            ServiceName::MeetingOrchestrator => "meeting-orchestrator",
-            ServiceName::ZoomWebhookIngest => "zoom-webhook-ingest",
-            ServiceName::RecordingArchiver => "recording-archiver",
-            ServiceName::Feedback => "feedback",
-        }
-    }
-
-    /// The variable holding this service's database URL in distributed mode.
-    pub fn database_env(self) -> &'static str {
-        match self {
-            ServiceName::Scenario => "SCENARIO_DATABASE_URL",
-            ServiceName::MeetingOrchestrator => "MEETING_ORCHESTRATOR_DATABASE_URL",
-            ServiceName::ZoomWebhookIngest => "ZOOM_WEBHOOK_INGEST_DATABASE_URL",
-            ServiceName::RecordingArchiver => "RECORDING_ARCHIVER_DATABASE_URL",
-            ServiceName::Feedback => "FEEDBACK_DATABASE_URL",
-        }
-    }
-
-    /// The full name of its gRPC service, as `grpc.health.v1` reports it.
-    pub fn grpc_service(self) -> &'static str {
-        match self {
-            ServiceName::Scenario => "butterboard.scenario.v1.ScenarioService",
-            ServiceName::MeetingOrchestrator => "butterboard.meeting.v1.MeetingService",
-            ServiceName::ZoomWebhookIngest => "butterboard.ingest.v1.IngestAdminService",
-            ServiceName::RecordingArchiver => "butterboard.recording.v1.RecordingService",
-            ServiceName::Feedback => "butterboard.feedback.v1.FeedbackService",
-        }
-    }
-
-    /// The CloudEvents source of its events.
-    pub fn source(self) -> String {
-        format!("butterboard/{}", self.as_str())
-    }
-}
-
-impl fmt::Display for ServiceName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An unknown service name; the message lists the valid ones.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown target {0:?}; valid targets: all, scenario, meeting-orchestrator, zoom-webhook-ingest, recording-archiver, feedback"
-)]
-pub struct UnknownTarget(pub String);
-
-impl FromStr for ServiceName {
-    type Err = UnknownTarget;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|n| n.as_str() == s).ok_or_else(|| UnknownTarget(s.to_string()))
-    }
-}
-
-/// Parses `all` or a comma-separated list of services, without duplicates, in start-up order.
-pub fn parse_targets(text: &str) -> Result<Vec<ServiceName>, UnknownTarget> {
-    let mut names = Vec::new();
-    for part in text.split(',').map(str::trim) {
-        if part == "all" {
-            return Ok(ServiceName::ALL.to_vec());
-        }
-        names.push(part.parse::<ServiceName>()?);
-    }
-    names.sort();
-    names.dedup();
-    Ok(names)
-}
+pub use crate::service_name::{ServiceName, UnknownTarget, parse_targets};
 
 /// Everything a service gets from the binary.
 #[derive(Clone)]
@@ -117,7 +31,50 @@ pub struct ServiceContext {
     pub store: Store,
     pub bus: Arc<dyn EventBus>,
     pub auth: Authenticator,
+    /// Every reading of "now" goes through it, so tests move time instead of sleeping.
+    pub clock: Arc<dyn Clock>,
     pub shutdown: Shutdown,
+}
+
+impl ServiceContext {
+    /// A context on the wall clock.
+    pub fn new(
+        name: ServiceName,
+        config: Arc<Config>,
+        store: Store,
+        bus: Arc<dyn EventBus>,
+        auth: Authenticator,
+        shutdown: Shutdown,
+    ) -> Self {
+        Self { name, config, store, bus, auth, clock: Arc::new(SystemClock), shutdown }
+    }
+
+    /// The same context reading time from `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// A durable consumer over this service's store and bus, as a task: `spec.name` is
+    /// `<service>-<purpose>`, `handler` applies each event inside the inbox transaction.
+    pub fn consumer<H: EventHandler>(&self, spec: ConsumerSpec, handler: H) -> Task {
+        let name = spec.name.clone();
+        Task::new(name, Consumer::new(spec, self.store.clone(), self.bus.clone(), handler).run(self.shutdown.clone()))
+    }
+
+    /// Parts holding this service's outbox relay (with the default pacing); the service adds its
+    /// API and its own tasks.
+    pub fn parts(&self) -> ServiceParts {
+        self.parts_with_relay(RelayConfig::default())
+    }
+
+    /// [`parts`](Self::parts) with the relay paced by `relay`.
+    pub fn parts_with_relay(&self, relay: RelayConfig) -> ServiceParts {
+        let relay = OutboxRelay::new(self.name.as_str(), self.store.clone(), self.bus.clone(), relay);
+        let mut parts = ServiceParts::default();
+        parts.tasks.push(Task::new("outbox-relay", relay.run(self.shutdown.clone())));
+        parts
+    }
 }
 
 /// A named background task of a service; it returns when shutdown fires, or with the error that
@@ -136,7 +93,7 @@ impl Task {
     }
 }
 
-/// What a started service contributes to the process.
+/// What a started service contributes to the process. Built from [`ServiceContext::parts`].
 #[derive(Default)]
 pub struct ServiceParts {
     /// gRPC services to mount on the shared gRPC server.
@@ -147,19 +104,28 @@ pub struct ServiceParts {
     pub tasks: Vec<Task>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn targets_parse_from_all_or_a_list() {
-        assert_eq!(parse_targets("all").ok(), Some(ServiceName::ALL.to_vec()));
-        assert_eq!(parse_targets("feedback,scenario").ok(), Some(vec![ServiceName::Scenario, ServiceName::Feedback]));
+impl ServiceParts {
+    /// Mounts `routes` (already wrapped in [`Authenticator::protect`]) on the gRPC server.
+    pub fn with_grpc(mut self, routes: tonic::service::Routes) -> Self {
+        self.grpc = Some(routes);
+        self
     }
 
-    #[test]
-    fn an_unknown_target_lists_the_valid_ones() {
-        let error = parse_targets("scenario,zoom").expect_err("zoom is not a service");
-        assert!(error.to_string().contains("valid targets: all, scenario, meeting-orchestrator"));
+    /// Serves `router` on the webhook listener.
+    pub fn with_webhook(mut self, router: axum::Router) -> Self {
+        self.webhook = Some(router);
+        self
+    }
+
+    /// Adds a background task.
+    pub fn with_task(mut self, task: Task) -> Self {
+        self.tasks.push(task);
+        self
+    }
+
+    /// Adds background tasks.
+    pub fn with_tasks(mut self, tasks: impl IntoIterator<Item = Task>) -> Self {
+        self.tasks.extend(tasks);
+        self
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use butterboard_runtime::config::{Config, ConfigError, JwtAlgorithm, Mode};
+use butterboard_runtime::config::{Config, ConfigError, JwtAlgorithm, Mode, Setting};
 use butterboard_runtime::service::ServiceName;
 
 const SECRET_32: &str = "0123456789abcdef0123456789abcdef";
@@ -12,7 +12,7 @@ fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-    Config::load_from(None, env(pairs))
+    Config::load_from(None, env(pairs), &[])
 }
 
 fn error(pairs: &[(&str, &str)]) -> String {
@@ -62,7 +62,8 @@ fn the_environment_overrides_the_file_which_overrides_the_defaults() {
             "auth_jwt_issuer = \"from-file\"\n",
         ),
     );
-    let config = Config::load_from(Some(&file), env(&[("BUTTERBOARD_GRPC_ADDR", "127.0.0.1:7000")])).expect("valid");
+    let config =
+        Config::load_from(Some(&file), env(&[("BUTTERBOARD_GRPC_ADDR", "127.0.0.1:7000")]), &[]).expect("valid");
     assert_eq!(config.listen.grpc.to_string(), "127.0.0.1:7000");
     assert_eq!(config.listen.admin.to_string(), "127.0.0.1:6001");
     assert_eq!(config.listen.webhook.to_string(), "0.0.0.0:8080");
@@ -174,15 +175,46 @@ fn a_bus_namespace_may_not_contain_subject_wildcards() {
 fn an_unknown_key_in_the_file_is_rejected() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = write_file(dir.path(), "butterboard_grcp_addr = \"127.0.0.1:1\"\n");
-    let message = Config::load_from(Some(&file), Vec::new()).map(|_| ()).expect_err("typo").to_string();
+    let message = Config::load_from(Some(&file), Vec::new(), &[]).map(|_| ()).expect_err("typo").to_string();
     assert!(message.contains("unknown key \"butterboard_grcp_addr\""), "{message}");
+}
+
+const SERVICE_SETTINGS: &[Setting] = &[Setting::new("FEEDBACK_REMINDER_AFTER_DAYS", "business days before a reminder")];
+
+#[test]
+fn a_service_setting_comes_through_the_file_and_the_environment_and_the_environment_wins() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write_file(dir.path(), "feedback_reminder_after_days = \"3\"\n");
+    let from_file = Config::load_from(Some(&file), Vec::new(), SERVICE_SETTINGS).expect("a declared key");
+    assert_eq!(from_file.settings.positive("FEEDBACK_REMINDER_AFTER_DAYS").ok().flatten(), Some(3));
+    let both =
+        Config::load_from(Some(&file), env(&[("FEEDBACK_REMINDER_AFTER_DAYS", "5")]), SERVICE_SETTINGS).expect("valid");
+    assert_eq!(both.settings.get("FEEDBACK_REMINDER_AFTER_DAYS"), Some("5"));
+    // Undeclared, the same key is a typo like any other.
+    let refused = Config::load_from(Some(&file), Vec::new(), &[]).map(|_| ()).expect_err("undeclared");
+    assert!(refused.to_string().contains("unknown key \"feedback_reminder_after_days\""), "{refused}");
+    // And an undeclared variable in the environment is none of the configuration's business.
+    let ignored = Config::load_from(None, env(&[("FEEDBACK_REMINDER_AFTER_DAYS", "5")]), &[]).expect("valid");
+    assert_eq!(ignored.settings.get("FEEDBACK_REMINDER_AFTER_DAYS"), None);
+}
+
+#[test]
+fn reflection_and_the_token_lifetime_limit_are_configurable() {
+    let defaults = load(&[]).expect("valid");
+    assert!(defaults.grpc_reflection);
+    assert_eq!(defaults.auth.max_lifetime, std::time::Duration::from_secs(24 * 3600));
+    let set = load(&[("BUTTERBOARD_GRPC_REFLECTION", "false"), ("AUTH_JWT_MAX_LIFETIME_SECS", "600")]).expect("valid");
+    assert!(!set.grpc_reflection);
+    assert_eq!(set.auth.max_lifetime, std::time::Duration::from_secs(600));
+    assert!(error(&[("BUTTERBOARD_GRPC_REFLECTION", "maybe")]).starts_with("BUTTERBOARD_GRPC_REFLECTION: "));
+    assert!(error(&[("AUTH_JWT_MAX_LIFETIME_SECS", "0")]).starts_with("AUTH_JWT_MAX_LIFETIME_SECS: "));
 }
 
 #[test]
 fn a_missing_config_file_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let missing = dir.path().join("nope.toml");
-    let error = Config::load_from(Some(&missing), Vec::new()).map(|_| ()).expect_err("missing file");
+    let error = Config::load_from(Some(&missing), Vec::new(), &[]).map(|_| ()).expect_err("missing file");
     assert!(matches!(error, ConfigError::File { ref path, .. } if *path == missing), "{error}");
 }
 

@@ -2,13 +2,13 @@
 //! (PostgreSQL), and ResolveParticipants sums a scenario's rows on every call. A scenario with
 //! more than a few rows has them replaced by one row of the same total
 //! (`store::cohort::compact`): right away when a call finds them ([`Compactions`]), and once a
-//! minute for every scenario ([`run`]), so the sum stays a read of a row or two.
+//! minute for every scenario ([`compact`], run by the service as a periodic task), so the sum
+//! stays a read of a row or two.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use butterboard_runtime::shutdown::Shutdown;
 use butterboard_runtime::store::Store;
 
 use crate::store::cohort;
@@ -17,21 +17,6 @@ use crate::store::cohort;
 pub const INTERVAL: Duration = Duration::from_secs(60);
 /// Scenarios with more rows than this are compacted.
 pub const MAX_ROWS: i64 = 16;
-
-/// Compacts every [`INTERVAL`] until shutdown; a failed round is logged and retried next time.
-pub async fn run(store: Store, shutdown: Shutdown) -> anyhow::Result<()> {
-    let stopped = shutdown.wait();
-    tokio::pin!(stopped);
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(INTERVAL) => {}
-            _ = &mut stopped => return Ok(()),
-        }
-        if let Err(error) = compact(&store, MAX_ROWS).await {
-            tracing::warn!(error = format!("{error:#}"), "cohort change compaction failed");
-        }
-    }
-}
 
 /// Compacts the scenarios with more than `max_rows` change rows, each in its own transaction;
 /// returns how many.

@@ -15,8 +15,8 @@
 //! - [`yaml`]: scenarios as code; [`EXAMPLE_SCENARIO_YAML`] is the shipped example
 //!   (`examples/engineering-onboarding.yaml`), used by tests and `butterboard demo`.
 //!
-//! [`start`] is the entry point the binary calls; [`start_with`] takes a clock and scheduler
-//! settings for tests.
+//! [`start`] is the entry point the binary calls; [`start_with`] takes scheduler settings for
+//! tests (time comes from the context's clock).
 
 pub mod api;
 pub mod app;
@@ -31,8 +31,8 @@ pub mod yaml;
 use std::sync::Arc;
 
 use butterboard_proto::scenario::v1::scenario_service_server::ScenarioServiceServer;
-use butterboard_runtime::clock::{Clock, SystemClock};
-use butterboard_runtime::service::{ServiceContext, ServiceParts, Task};
+use butterboard_runtime::periodic::Periodic;
+use butterboard_runtime::service::{ServiceContext, ServiceParts};
 use butterboard_runtime::store::Migrations;
 
 use crate::app::ScenarioApp;
@@ -50,7 +50,6 @@ pub fn migrations() -> Migrations {
 /// What [`start_with`] can be given besides the context.
 #[derive(Clone)]
 pub struct Options {
-    pub clock: Arc<dyn Clock>,
     pub scheduler: SchedulerConfig,
     /// Whether to run the scheduler task (a test may drive ticks itself).
     pub run_scheduler: bool,
@@ -58,7 +57,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { clock: Arc::new(SystemClock), scheduler: SchedulerConfig::default(), run_scheduler: true }
+        Self { scheduler: SchedulerConfig::default(), run_scheduler: true }
     }
 }
 
@@ -67,15 +66,24 @@ pub async fn start(ctx: ServiceContext) -> anyhow::Result<ServiceParts> {
     start_with(ctx, Options::default()).await
 }
 
-/// [`start`] with an injected clock and scheduler settings.
+/// [`start`] with scheduler settings.
 pub async fn start_with(ctx: ServiceContext, options: Options) -> anyhow::Result<ServiceParts> {
-    let app = ScenarioApp::new(ctx.store.clone(), options.clock.clone());
+    let app = ScenarioApp::new(ctx.store.clone(), ctx.clock.clone());
     let server = ScenarioServiceServer::new(api::Api::new(app));
-    let mut tasks = consumers::tasks(&ctx.store, &ctx.bus, &options.clock, &ctx.shutdown);
+    let mut parts = ctx
+        .parts()
+        .with_grpc(tonic::service::Routes::new(ctx.auth.protect(server)))
+        .with_tasks(consumers::tasks(&ctx.store, &ctx.bus, &ctx.clock, &ctx.shutdown));
     if options.run_scheduler {
-        let scheduler = Scheduler::new(ctx.store.clone(), options.clock.clone(), options.scheduler.clone());
-        tasks.push(Task::new("scheduler", scheduler.run(ctx.shutdown.clone())));
+        let scheduler = Arc::new(Scheduler::new(ctx.store.clone(), ctx.clock.clone(), options.scheduler.clone()));
+        parts = parts.with_task(scheduler.task(ctx.shutdown.clone()));
     }
-    tasks.push(Task::new("cohort-compaction", compaction::run(ctx.store.clone(), ctx.shutdown.clone())));
-    Ok(ServiceParts { grpc: Some(tonic::service::Routes::new(ctx.auth.protect(server))), webhook: None, tasks })
+    let store = ctx.store.clone();
+    Ok(parts.with_task(Periodic::every("cohort-compaction", compaction::INTERVAL).after_first_interval().task(
+        ctx.shutdown.clone(),
+        move || {
+            let store = store.clone();
+            async move { compaction::compact(&store, compaction::MAX_ROWS).await.map(drop) }
+        },
+    )))
 }

@@ -9,6 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use butterboard_runtime::clock::Clock;
+use butterboard_runtime::periodic::Periodic;
+use butterboard_runtime::service::Task;
 use butterboard_runtime::shutdown::Shutdown;
 use butterboard_runtime::store::Store;
 
@@ -50,33 +52,14 @@ impl Scheduler {
         Self { store, clock, config }
     }
 
-    /// Ticks until shutdown. A failing tick (the database away) is logged and retried with
-    /// backoff; it never stops the process, and nothing is lost since nothing was committed.
-    pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
-        let stopped = shutdown.wait();
-        tokio::pin!(stopped);
-        let mut backoff = self.config.interval;
-        loop {
-            let wait = match self.tick().await {
-                Ok(_) => {
-                    backoff = self.config.interval;
-                    self.config.interval
-                }
-                Err(error) => {
-                    tracing::warn!(
-                        error = format!("{error:#}"),
-                        retry_in_ms = backoff.as_millis() as u64,
-                        "scheduler tick failed"
-                    );
-                    backoff = (backoff * 2).min(Duration::from_secs(30));
-                    backoff
-                }
-            };
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = &mut stopped => return Ok(()),
-            }
-        }
+    /// Ticks every interval until shutdown, as a periodic task: a failing tick (the database
+    /// away) is logged and retried with backoff; it never stops the process, and nothing is lost
+    /// since nothing was committed.
+    pub fn task(self: Arc<Self>, shutdown: Shutdown) -> Task {
+        Periodic::every("scheduler", self.config.interval).task(shutdown, move || {
+            let scheduler = self.clone();
+            async move { scheduler.tick().await.map(drop) }
+        })
     }
 
     /// Publishes every instance due now (in batches) and sweeps overdue ones.

@@ -34,10 +34,11 @@ pub fn migrations() -> Migrations {
     Migrations { postgres: sqlx::migrate!("migrations/postgres"), sqlite: sqlx::migrate!("migrations/sqlite") }
 }
 
-/// Builds the service with the settings of the environment; its parts run until the context's
+/// Builds the service with the settings of its configuration; its parts run until the context's
 /// shutdown token fires.
 pub async fn start(ctx: ServiceContext) -> anyhow::Result<ServiceParts> {
-    start_with(ctx, IngestSettings::from_env()?).await
+    let settings = IngestSettings::from_config(&ctx.config)?;
+    start_with(ctx, settings).await
 }
 
 /// Builds the service with explicit settings (tests, benchmarks).
@@ -57,28 +58,14 @@ pub async fn start_with(ctx: ServiceContext, settings: IngestSettings) -> anyhow
         in_flight: Arc::new(Semaphore::new(settings.max_in_flight.max(1))),
         metrics: metrics.clone(),
         settings: settings.clone(),
+        clock: ctx.clock.clone(),
     };
     let api = api::Api { store: ctx.store.clone() };
-    let tasks = vec![
-        Task::new("group-commit", writers.run(ctx.shutdown.clone())),
-        Task::new(
-            "retention",
-            retention::run(
-                ctx.store.clone(),
-                settings.clock.clone(),
-                settings.retention,
-                settings.purge_interval,
-                ctx.shutdown.clone(),
-            ),
-        ),
-        Task::new(
-            "outbox-metrics",
-            metrics.watch_outbox(ctx.store.clone(), settings.metrics_interval, ctx.shutdown.clone()),
-        ),
-    ];
-    Ok(ServiceParts {
-        grpc: Some(tonic::service::Routes::new(ctx.auth.protect(IngestAdminServiceServer::new(api)))),
-        webhook: Some(receive::router(Arc::new(receiver))),
-        tasks,
-    })
+    Ok(ctx
+        .parts()
+        .with_grpc(tonic::service::Routes::new(ctx.auth.protect(IngestAdminServiceServer::new(api))))
+        .with_webhook(receive::router(Arc::new(receiver)))
+        .with_task(Task::new("group-commit", writers.run(ctx.shutdown.clone())))
+        .with_task(retention::task(&ctx, settings.retention, settings.purge_interval))
+        .with_task(metrics.outbox_task(ctx.store.clone(), settings.metrics_interval, ctx.shutdown.clone())))
 }

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use butterboard_runtime::periodic::Periodic;
+use butterboard_runtime::service::Task;
 use butterboard_runtime::shutdown::Shutdown;
 use butterboard_runtime::store::Store;
 use opentelemetry::KeyValue;
@@ -108,25 +110,23 @@ impl Metrics {
         self.batch_size.record(size as u64, &[]);
     }
 
-    /// Samples the outbox every `interval` until shutdown.
-    pub async fn watch_outbox(self, store: Store, interval: Duration, shutdown: Shutdown) -> anyhow::Result<()> {
-        let stopped = shutdown.wait();
-        tokio::pin!(stopped);
-        loop {
-            match outbox_backlog(store.pool()).await {
-                Ok((pending, oldest)) => {
-                    self.outbox_pending.record(u64::try_from(pending).unwrap_or(0), &[]);
-                    let age = oldest
-                        .map(|at| (butterboard_runtime::clock::now_ms() - at).max(0) as f64 / 1000.0)
-                        .unwrap_or(0.0);
-                    self.outbox_oldest_age.record(age, &[]);
+    /// Samples the outbox every `interval` until shutdown, as a periodic task.
+    pub fn outbox_task(self, store: Store, interval: Duration, shutdown: Shutdown) -> Task {
+        Periodic::every("outbox-metrics", interval).task(shutdown, move || {
+            let (metrics, store) = (self.clone(), store.clone());
+            async move {
+                match outbox_backlog(store.pool()).await {
+                    Ok((pending, oldest)) => {
+                        metrics.outbox_pending.record(u64::try_from(pending).unwrap_or(0), &[]);
+                        let age = oldest
+                            .map(|at| (butterboard_runtime::clock::now_ms() - at).max(0) as f64 / 1000.0)
+                            .unwrap_or(0.0);
+                        metrics.outbox_oldest_age.record(age, &[]);
+                    }
+                    Err(error) => tracing::debug!(%error, "cannot sample the outbox"),
                 }
-                Err(error) => tracing::debug!(%error, "cannot sample the outbox"),
+                Ok(())
             }
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = &mut stopped => return Ok(()),
-            }
-        }
+        })
     }
 }

@@ -18,6 +18,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use butterboard_runtime::clock::Clock;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 use zoom::webhook::url_validation::{self, UrlValidationResponse};
@@ -39,6 +40,7 @@ pub struct Receiver {
     pub verifier: Verifier,
     pub committer: Committer,
     pub settings: IngestSettings,
+    pub clock: Arc<dyn Clock>,
     pub metrics: Metrics,
     pub in_flight: Arc<Semaphore>,
 }
@@ -87,7 +89,7 @@ async fn handle(receiver: &Receiver, headers: &HeaderMap, body: Body) -> (String
         Ok(body) => body,
         Err(_) => return (unknown(), Outcome::TooLarge, status(StatusCode::PAYLOAD_TOO_LARGE)),
     };
-    let now_ms = receiver.settings.clock.now_ms();
+    let now_ms = receiver.clock.now_ms();
     let verified = match receiver.verifier.verify(Some(timestamp), Some(signature), &body, now_ms) {
         Ok(verified) => verified,
         Err(error) => {

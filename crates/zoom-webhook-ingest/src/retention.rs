@@ -1,11 +1,11 @@
 //! Retention: deliveries older than the configured age (default 30 days) are deleted in the
 //! background, in small chunks so the webhook writers never wait long behind a purge.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use butterboard_runtime::clock::Clock;
-use butterboard_runtime::shutdown::Shutdown;
+use butterboard_runtime::periodic::Periodic;
+use butterboard_runtime::service::{ServiceContext, Task};
 use butterboard_runtime::store::Store;
 
 use crate::store::purge_chunk;
@@ -26,27 +26,17 @@ pub async fn purge_once(store: &Store, clock: &dyn Clock, retention: Duration) -
     }
 }
 
-/// Purges every `interval` until shutdown; a failed round is logged and tried again next time.
-pub async fn run(
-    store: Store,
-    clock: Arc<dyn Clock>,
-    retention: Duration,
-    interval: Duration,
-    shutdown: Shutdown,
-) -> anyhow::Result<()> {
-    let stopped = shutdown.wait();
-    tokio::pin!(stopped);
-    loop {
-        match purge_once(&store, clock.as_ref(), retention).await {
-            Ok(0) => {}
-            Ok(deleted) => {
-                tracing::info!(deleted, retention_days = retention.as_secs() / 86_400, "old zoom deliveries purged")
+/// Purges every `interval` until shutdown, as a periodic task of the service.
+pub fn task(ctx: &ServiceContext, retention: Duration, interval: Duration) -> Task {
+    let (store, clock) = (ctx.store.clone(), ctx.clock.clone());
+    Periodic::every("retention", interval).task(ctx.shutdown.clone(), move || {
+        let (store, clock) = (store.clone(), clock.clone());
+        async move {
+            let deleted = purge_once(&store, clock.as_ref(), retention).await?;
+            if deleted > 0 {
+                tracing::info!(deleted, retention_days = retention.as_secs() / 86_400, "old zoom deliveries purged");
             }
-            Err(error) => tracing::warn!(%error, "purging old zoom deliveries failed"),
+            Ok(())
         }
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            _ = &mut stopped => return Ok(()),
-        }
-    }
+    })
 }

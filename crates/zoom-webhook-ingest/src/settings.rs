@@ -3,26 +3,33 @@
 //!
 //! The runtime's configuration names the secret (`ZOOM_WEBHOOK_SECRET_TOKEN`, which may hold
 //! several tokens separated by commas while one is rotated); the tunables below have defaults
-//! that suit Zoom and can be overridden from the environment by the variables in [`vars`].
+//! that suit Zoom and can be overridden through the configuration layers (file or environment)
+//! by the variables of [`SETTINGS`].
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::bail;
-use butterboard_runtime::clock::{Clock, SystemClock};
-use butterboard_runtime::config::{Config, Mode, vars as config_vars};
+use butterboard_runtime::config::{Config, ConfigError, Mode, Setting, vars as config_vars};
 use zoom::webhook::TimestampWindow;
 
 /// The secret token the built-in Zoom simulator signs with (`zoom-sim`'s default).
 pub const SIMULATOR_WEBHOOK_SECRET: &str = "sim-webhook-secret";
 
-/// Environment variables of the tunables (read by [`IngestSettings::from_env`]).
+/// Variables of the tunables (read by [`IngestSettings::from_config`]).
 pub mod vars {
     pub const MAX_BODY_BYTES: &str = "ZOOM_WEBHOOK_MAX_BODY_BYTES";
     pub const TIMESTAMP_PAST_SECS: &str = "ZOOM_WEBHOOK_TIMESTAMP_PAST_SECS";
     pub const TIMESTAMP_FUTURE_SECS: &str = "ZOOM_WEBHOOK_TIMESTAMP_FUTURE_SECS";
     pub const RETENTION_DAYS: &str = "ZOOM_WEBHOOK_RETENTION_DAYS";
 }
+
+/// The variables this service reads besides the shared ones.
+pub const SETTINGS: &[Setting] = &[
+    Setting::new(vars::MAX_BODY_BYTES, "largest webhook body accepted, in bytes (default 1048576)"),
+    Setting::new(vars::TIMESTAMP_PAST_SECS, "how old a signature timestamp may be, in seconds (default 300)"),
+    Setting::new(vars::TIMESTAMP_FUTURE_SECS, "how far ahead a signature timestamp may be, in seconds (default 60)"),
+    Setting::new(vars::RETENTION_DAYS, "days stored deliveries are kept (default 30)"),
+];
 
 /// The ingest's behaviour.
 #[derive(Clone)]
@@ -49,7 +56,6 @@ pub struct IngestSettings {
     pub metrics_interval: Duration,
     /// The secret tokens; `None` takes them from the runtime configuration.
     pub secrets: Option<Vec<String>>,
-    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for IngestSettings {
@@ -66,40 +72,26 @@ impl Default for IngestSettings {
             writers: None,
             metrics_interval: Duration::from_secs(5),
             secrets: None,
-            clock: Arc::new(SystemClock),
         }
     }
 }
 
 impl IngestSettings {
-    /// The defaults with the overrides of [`vars`] from the process environment.
-    pub fn from_env() -> anyhow::Result<Self> {
-        Self::from_vars(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
-    }
-
-    /// [`from_env`](Self::from_env) over any source of variables (tests pass a map).
-    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
-        let number = |name: &str| -> anyhow::Result<Option<u64>> {
-            match get(name) {
-                None => Ok(None),
-                Some(text) => match text.trim().parse::<u64>() {
-                    Ok(n) if n > 0 => Ok(Some(n)),
-                    _ => bail!("{name}: expected a positive whole number, got {text:?}"),
-                },
-            }
-        };
+    /// The defaults with the overrides of [`SETTINGS`] from the configuration.
+    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        let values = &config.settings;
         let mut settings = Self::default();
-        if let Some(n) = number(vars::MAX_BODY_BYTES)? {
-            settings.max_body_bytes = usize::try_from(n)?;
+        if let Some(n) = values.positive(vars::MAX_BODY_BYTES)? {
+            settings.max_body_bytes = usize::try_from(n).unwrap_or(usize::MAX);
         }
-        if let Some(n) = number(vars::TIMESTAMP_PAST_SECS)? {
-            settings.window.past = Duration::from_secs(n);
+        if let Some(past) = values.seconds(vars::TIMESTAMP_PAST_SECS)? {
+            settings.window.past = past;
         }
-        if let Some(n) = number(vars::TIMESTAMP_FUTURE_SECS)? {
-            settings.window.future = Duration::from_secs(n);
+        if let Some(future) = values.seconds(vars::TIMESTAMP_FUTURE_SECS)? {
+            settings.window.future = future;
         }
-        if let Some(n) = number(vars::RETENTION_DAYS)? {
-            settings.retention = Duration::from_secs(n.saturating_mul(24 * 3600));
+        if let Some(days) = values.positive(vars::RETENTION_DAYS)? {
+            settings.retention = Duration::from_secs(days.saturating_mul(24 * 3600));
         }
         Ok(settings)
     }
@@ -136,16 +128,21 @@ impl IngestSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+
+    fn load(env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env = env.iter().map(|(name, value)| (name.to_string(), value.to_string()));
+        Config::load_from(None, env, SETTINGS)
+    }
 
     #[test]
-    fn tunables_are_read_from_their_variables_and_bad_values_name_the_variable() {
-        let env = HashMap::from([(vars::MAX_BODY_BYTES, "2048"), (vars::RETENTION_DAYS, "7")]);
-        let settings = IngestSettings::from_vars(|n| env.get(n).map(|v| v.to_string())).expect("valid");
+    fn tunables_are_read_through_the_configuration_and_bad_values_name_the_variable() {
+        let config = load(&[(vars::MAX_BODY_BYTES, "2048"), (vars::RETENTION_DAYS, "7")]).expect("valid");
+        let settings = IngestSettings::from_config(&config).expect("valid");
         assert_eq!(settings.max_body_bytes, 2048);
         assert_eq!(settings.retention, Duration::from_secs(7 * 24 * 3600));
-        let bad = IngestSettings::from_vars(|n| (n == vars::TIMESTAMP_PAST_SECS).then(|| "-5".to_string()));
-        assert!(bad.err().map(|e| e.to_string()).unwrap_or_default().contains(vars::TIMESTAMP_PAST_SECS));
+        let bad = load(&[(vars::TIMESTAMP_PAST_SECS, "-5")]).expect("loads");
+        let error = IngestSettings::from_config(&bad).map(|_| ()).expect_err("refused").to_string();
+        assert!(error.contains(vars::TIMESTAMP_PAST_SECS), "{error}");
     }
 
     #[test]

@@ -95,6 +95,8 @@ pub enum AuthError {
 #[derive(Clone)]
 pub struct Authenticator {
     inner: Arc<Inner>,
+    /// The longest `exp - iat` accepted, and minted.
+    max_lifetime: Duration,
 }
 
 struct Inner {
@@ -112,6 +114,9 @@ struct IncomingClaims {
     sub: String,
     #[serde(default)]
     roles: Vec<String>,
+    /// Required: without it a token's lifetime cannot be bounded.
+    iat: Option<u64>,
+    exp: u64,
 }
 
 #[derive(serde::Serialize)]
@@ -139,7 +144,7 @@ impl Authenticator {
                         anyhow::bail!("{} is required in distributed mode", vars::AUTH_JWT_HS256_SECRET)
                     }
                 };
-                Ok(Self::hs256(&secret, &auth.issuer, &auth.audience))
+                Ok(Self::hs256(&secret, &auth.issuer, &auth.audience).with_max_lifetime(auth.max_lifetime))
             }
             JwtAlgorithm::Rs256 => {
                 let public_file = auth.rs256_public_key_file.as_deref().with_context(|| {
@@ -150,7 +155,8 @@ impl Authenticator {
                     Some(path) => Some(read_pem(vars::AUTH_JWT_RS256_PRIVATE_KEY_FILE, path)?),
                     None => None,
                 };
-                Self::rs256(&public, private.as_deref(), &auth.issuer, &auth.audience)
+                Ok(Self::rs256(&public, private.as_deref(), &auth.issuer, &auth.audience)?
+                    .with_max_lifetime(auth.max_lifetime))
             }
         }
     }
@@ -190,6 +196,7 @@ impl Authenticator {
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
         let inner = Inner {
             algorithm,
             issuer: issuer.to_string(),
@@ -198,14 +205,36 @@ impl Authenticator {
             encoding,
             validation,
         };
-        Self { inner: Arc::new(inner) }
+        Self { inner: Arc::new(inner), max_lifetime: crate::config::defaults::AUTH_JWT_MAX_LIFETIME }
     }
 
-    /// Checks signature, issuer, audience and expiry, and returns the caller.
+    /// Refuses tokens (and refuses to mint them) whose lifetime exceeds `limit`.
+    pub fn with_max_lifetime(mut self, limit: Duration) -> Self {
+        self.max_lifetime = limit;
+        self
+    }
+
+    /// The longest token lifetime accepted.
+    pub fn max_lifetime(&self) -> Duration {
+        self.max_lifetime
+    }
+
+    /// Checks signature, issuer, audience, expiry, `nbf` and the token's lifetime, and returns
+    /// the caller. A stolen long-lived token is the worst case of a leak, so a lifetime above the
+    /// configured maximum is refused even when the signature is good.
     pub fn verify(&self, token: &str) -> Result<Caller, AuthError> {
         let data = jsonwebtoken::decode::<IncomingClaims>(token, &self.inner.decoding, &self.inner.validation)
             .map_err(|error| classify(error.kind()))?;
         let claims = data.claims;
+        let Some(iat) = claims.iat else {
+            return Err(AuthError::Invalid("missing a required claim".to_string()));
+        };
+        if iat > jsonwebtoken::get_current_timestamp().saturating_add(LEEWAY_SECONDS) {
+            return Err(AuthError::Invalid("issued in the future".to_string()));
+        }
+        if claims.exp.saturating_sub(iat) > self.max_lifetime.as_secs() {
+            return Err(AuthError::Invalid("lifetime longer than allowed".to_string()));
+        }
         if claims.sub.trim().is_empty() {
             return Err(AuthError::Invalid("empty subject".to_string()));
         }
@@ -220,6 +249,14 @@ impl Authenticator {
         let key = self.inner.encoding.as_ref().with_context(|| {
             format!("cannot mint RS256 tokens: {} is not set", vars::AUTH_JWT_RS256_PRIVATE_KEY_FILE)
         })?;
+        if ttl > self.max_lifetime {
+            anyhow::bail!(
+                "a token may live at most {} s ({}), not {} s",
+                self.max_lifetime.as_secs(),
+                vars::AUTH_JWT_MAX_LIFETIME_SECS,
+                ttl.as_secs()
+            );
+        }
         let now = jsonwebtoken::get_current_timestamp();
         let claims = OutgoingClaims {
             sub: subject,
@@ -261,6 +298,7 @@ impl fmt::Debug for Authenticator {
             .field("issuer", &self.inner.issuer)
             .field("audience", &self.inner.audience)
             .field("can_mint", &self.inner.encoding.is_some())
+            .field("max_lifetime", &self.max_lifetime)
             .finish_non_exhaustive()
     }
 }

@@ -6,8 +6,8 @@ use std::path::Path;
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 
-use super::{ConfigError, defaults, vars};
-use crate::service::ServiceName;
+use super::{ConfigError, Setting, defaults, vars};
+use crate::service_name::ServiceName;
 
 /// Raw merged values, keyed by lowercase variable name; empty values already dropped.
 pub(super) struct Values(BTreeMap<String, String>);
@@ -17,11 +17,25 @@ impl Values {
     pub(super) fn get(&self, variable: &str) -> Option<&str> {
         self.0.get(&variable.to_ascii_lowercase()).map(String::as_str).filter(|v| !v.is_empty())
     }
+
+    /// The values of `settings` that are set, by variable name.
+    pub(super) fn of(&self, settings: &[Setting]) -> super::Settings {
+        let mut out = super::Settings::default();
+        for setting in settings {
+            if let Some(value) = self.get(setting.name) {
+                out.set(setting.name, value);
+            }
+        }
+        out
+    }
 }
 
-/// Every name the configuration reads.
-fn known_names() -> impl Iterator<Item = &'static str> {
-    vars::ALL.into_iter().chain(ServiceName::ALL.into_iter().map(ServiceName::database_env))
+/// Every name the configuration reads: the shared ones, the database URLs and the services' own.
+fn known_names(settings: &[Setting]) -> impl Iterator<Item = &'static str> + '_ {
+    vars::ALL
+        .into_iter()
+        .chain(ServiceName::ALL.into_iter().map(ServiceName::database_env))
+        .chain(settings.iter().map(|setting| setting.name))
 }
 
 fn defaults_layer() -> BTreeMap<String, String> {
@@ -44,23 +58,24 @@ fn defaults_layer() -> BTreeMap<String, String> {
 
 /// The known variables of `env`, lowercased; empty values are dropped so they do not hide a value
 /// from the file (deploy tooling renders an absent value as `""`).
-fn env_layer(env: impl IntoIterator<Item = (String, String)>) -> BTreeMap<String, String> {
+fn env_layer(env: impl IntoIterator<Item = (String, String)>, settings: &[Setting]) -> BTreeMap<String, String> {
     env.into_iter()
-        .filter(|(name, value)| !value.is_empty() && known_names().any(|known| known == name))
+        .filter(|(name, value)| !value.is_empty() && known_names(settings).any(|known| known == name))
         .map(|(name, value)| (name.to_ascii_lowercase(), value))
         .collect()
 }
 
 /// Reads the file on its own first, so its errors (missing, not TOML, not a string, unknown key)
 /// name the file rather than surfacing from the merge.
-fn check_file(path: &Path) -> Result<(), ConfigError> {
+fn check_file(path: &Path, settings: &[Setting]) -> Result<(), ConfigError> {
     let file_error = |reason: String| ConfigError::File { path: path.to_path_buf(), reason };
     // figment silently yields nothing for a missing file; a `--config` that is not there is a
     // mistake worth stopping for.
     std::fs::metadata(path).map_err(|error| file_error(error.to_string()))?;
     let values: BTreeMap<String, String> =
         Figment::from(Toml::file_exact(path)).extract().map_err(|error| file_error(error.to_string()))?;
-    if let Some(unknown) = values.keys().find(|key| !known_names().any(|known| known.eq_ignore_ascii_case(key))) {
+    if let Some(unknown) = values.keys().find(|key| !known_names(settings).any(|known| known.eq_ignore_ascii_case(key)))
+    {
         return Err(file_error(format!(
             "unknown key {unknown:?}; keys are the environment variable names in lowercase"
         )));
@@ -75,13 +90,14 @@ fn check_file(path: &Path) -> Result<(), ConfigError> {
 pub(super) fn merge(
     file: Option<&Path>,
     env: impl IntoIterator<Item = (String, String)>,
+    settings: &[Setting],
 ) -> Result<Values, ConfigError> {
     let mut figment = Figment::from(Serialized::defaults(defaults_layer()));
     if let Some(path) = file {
-        check_file(path)?;
+        check_file(path, settings)?;
         figment = figment.merge(Toml::file_exact(path));
     }
-    figment = figment.merge(Serialized::defaults(env_layer(env)));
+    figment = figment.merge(Serialized::defaults(env_layer(env, settings)));
     let values = figment.extract().map_err(|error| ConfigError::File {
         path: file.map(Path::to_path_buf).unwrap_or_default(),
         reason: error.to_string(),
@@ -91,10 +107,10 @@ pub(super) fn merge(
 
 /// The process environment. A known variable that is not UTF-8 is an error rather than silently
 /// unset; other variables are none of our business.
-pub(super) fn process_env() -> Result<Vec<(String, String)>, ConfigError> {
+pub(super) fn process_env(settings: &[Setting]) -> Result<Vec<(String, String)>, ConfigError> {
     let mut env = Vec::new();
     for (name, value) in std::env::vars_os() {
-        let Some(name) = name.to_str().filter(|name| known_names().any(|known| known == *name)) else {
+        let Some(name) = name.to_str().filter(|name| known_names(settings).any(|known| known == *name)) else {
             continue;
         };
         let value = value.into_string().map_err(|_| ConfigError::invalid(name, "is not valid UTF-8"))?;
@@ -109,14 +125,16 @@ mod tests {
 
     #[test]
     fn an_empty_environment_value_does_not_hide_the_default() {
-        let values = merge(None, [("BUTTERBOARD_DATA_DIR".to_string(), String::new())]);
+        let values = merge(None, [("BUTTERBOARD_DATA_DIR".to_string(), String::new())], &[]);
         assert_eq!(values.ok().and_then(|v| v.get(vars::DATA_DIR).map(str::to_string)).as_deref(), Some("./data"));
     }
 
     #[test]
     fn unrelated_environment_variables_are_ignored() {
-        let layer =
-            env_layer([("HOME".to_string(), "/root".to_string()), ("NATS_URL".to_string(), "nats://n".to_string())]);
+        let layer = env_layer(
+            [("HOME".to_string(), "/root".to_string()), ("NATS_URL".to_string(), "nats://n".to_string())],
+            &[],
+        );
         assert_eq!(layer.keys().collect::<Vec<_>>(), ["nats_url"]);
     }
 }

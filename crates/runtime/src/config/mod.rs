@@ -26,6 +26,7 @@
 //! since which services run is decided by `--target`, not by configuration.
 
 mod layers;
+mod settings;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -34,7 +35,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use crate::secret::Secret;
-use crate::service::ServiceName;
+use crate::service_name::ServiceName;
+
+pub use settings::{Setting, Settings};
 
 /// The variable names of ARCHITECTURE §8 (the per-service database URLs come from
 /// [`ServiceName::database_env`]).
@@ -61,9 +64,11 @@ pub mod vars {
     pub const AUTH_JWT_RS256_PUBLIC_KEY_FILE: &str = "AUTH_JWT_RS256_PUBLIC_KEY_FILE";
     pub const AUTH_JWT_RS256_PRIVATE_KEY_FILE: &str = "AUTH_JWT_RS256_PRIVATE_KEY_FILE";
     pub const OTEL_EXPORTER_OTLP_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    pub const AUTH_JWT_MAX_LIFETIME_SECS: &str = "AUTH_JWT_MAX_LIFETIME_SECS";
+    pub const GRPC_REFLECTION: &str = "BUTTERBOARD_GRPC_REFLECTION";
 
-    /// Every name above, in the order of ARCHITECTURE §8.
-    pub const ALL: [&str; 22] = [
+    /// Every name above.
+    pub const ALL: [&str; 24] = [
         NATS_URL,
         DATA_DIR,
         BUS_NAMESPACE,
@@ -86,6 +91,8 @@ pub mod vars {
         AUTH_JWT_RS256_PUBLIC_KEY_FILE,
         AUTH_JWT_RS256_PRIVATE_KEY_FILE,
         OTEL_EXPORTER_OTLP_ENDPOINT,
+        AUTH_JWT_MAX_LIFETIME_SECS,
+        GRPC_REFLECTION,
     ];
 }
 
@@ -104,6 +111,9 @@ pub mod defaults {
     pub const AUTH_JWT_ISSUER: &str = "butterboard";
     pub const AUTH_JWT_AUDIENCE: &str = "butterboard-meetings";
     pub const AUTH_JWT_ALGORITHM: JwtAlgorithm = JwtAlgorithm::Hs256;
+    /// Tokens living longer than a working day are refused; `butterboard token` stays within it.
+    pub const AUTH_JWT_MAX_LIFETIME: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+    pub const GRPC_REFLECTION: bool = true;
 }
 
 /// How the process runs (ARCHITECTURE §3).
@@ -214,6 +224,8 @@ pub struct AuthConfig {
     pub hs256_secret: Option<Secret>,
     pub rs256_public_key_file: Option<PathBuf>,
     pub rs256_private_key_file: Option<PathBuf>,
+    /// Tokens whose `exp - iat` exceeds this are refused.
+    pub max_lifetime: std::time::Duration,
 }
 
 /// The validated configuration of one process. `Debug` never shows a secret.
@@ -230,12 +242,17 @@ pub struct Config {
     pub drive: DriveConfig,
     pub auth: AuthConfig,
     pub otel_endpoint: Option<String>,
+    /// Whether the gRPC server offers reflection (`BUTTERBOARD_GRPC_REFLECTION`, on by default).
+    pub grpc_reflection: bool,
+    /// The services' own settings that are set (see [`Setting`]).
+    pub settings: Settings,
 }
 
 impl Config {
     /// Loads defaults, then `file` (if given; it must exist), then the process environment.
-    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
-        Self::load_from(file, layers::process_env()?)
+    /// `settings` are the services' own variables, accepted besides the shared ones.
+    pub fn load(file: Option<&Path>, settings: &[Setting]) -> Result<Config, ConfigError> {
+        Self::load_from(file, layers::process_env(settings)?, settings)
     }
 
     /// Like [`Config::load`] with the environment passed in, so tests never touch the process
@@ -243,9 +260,12 @@ impl Config {
     pub fn load_from(
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
+        settings: &[Setting],
     ) -> Result<Config, ConfigError> {
-        let values = layers::merge(file, env)?;
-        validate::build(&values)
+        let values = layers::merge(file, env, settings)?;
+        let mut config = validate::build(&values)?;
+        config.settings = values.of(settings);
+        Ok(config)
     }
 
     /// The defaults alone: embedded mode, data in `./data`, HS256 without a configured secret.
@@ -277,8 +297,11 @@ impl Config {
                 hs256_secret: None,
                 rs256_public_key_file: None,
                 rs256_private_key_file: None,
+                max_lifetime: defaults::AUTH_JWT_MAX_LIFETIME,
             },
             otel_endpoint: None,
+            grpc_reflection: defaults::GRPC_REFLECTION,
+            settings: Settings::default(),
         }
     }
 
@@ -316,6 +339,8 @@ impl fmt::Debug for Config {
             .field("drive", &self.drive)
             .field("auth", &self.auth)
             .field("otel_endpoint", &self.otel_endpoint.as_deref().map(validate::redact_userinfo))
+            .field("grpc_reflection", &self.grpc_reflection)
+            .field("settings", &self.settings)
             .finish()
     }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use super::layers::Values;
 use super::{AuthConfig, Config, ConfigError, DriveConfig, JwtAlgorithm, Listen, ZoomConfig, vars};
 use crate::secret::Secret;
-use crate::service::ServiceName;
+use crate::service_name::ServiceName;
 
 /// RFC 7518 §3.2: an HS256 key must be at least as long as the hash output.
 const MIN_HS256_SECRET_BYTES: usize = 32;
@@ -41,7 +41,18 @@ pub(super) fn build(values: &Values) -> Result<Config, ConfigError> {
             .get(vars::OTEL_EXPORTER_OTLP_ENDPOINT)
             .map(|url| http_url(vars::OTEL_EXPORTER_OTLP_ENDPOINT, url))
             .transpose()?,
+        grpc_reflection: flag(values, vars::GRPC_REFLECTION)?.unwrap_or(super::defaults::GRPC_REFLECTION),
+        settings: Default::default(),
     })
+}
+
+/// `true`/`false`, as [`Settings::flag`](super::Settings::flag) reads them.
+fn flag(values: &Values, variable: &str) -> Result<Option<bool>, ConfigError> {
+    let mut one = super::Settings::default();
+    if let Some(text) = values.get(variable) {
+        one.set(variable, text);
+    }
+    one.flag(variable)
 }
 
 /// Every value with a default is present unless a layer set it to `""` in the file.
@@ -185,7 +196,21 @@ fn auth(values: &Values) -> Result<AuthConfig, ConfigError> {
         hs256_secret,
         rs256_public_key_file,
         rs256_private_key_file: values.get(vars::AUTH_JWT_RS256_PRIVATE_KEY_FILE).map(PathBuf::from),
+        max_lifetime: max_lifetime(values)?,
     })
+}
+
+fn max_lifetime(values: &Values) -> Result<std::time::Duration, ConfigError> {
+    let Some(text) = values.get(vars::AUTH_JWT_MAX_LIFETIME_SECS) else {
+        return Ok(super::defaults::AUTH_JWT_MAX_LIFETIME);
+    };
+    match text.trim().parse::<u64>() {
+        Ok(secs) if secs > 0 => Ok(std::time::Duration::from_secs(secs)),
+        _ => Err(ConfigError::invalid(
+            vars::AUTH_JWT_MAX_LIFETIME_SECS,
+            format!("{text:?} is not a whole number of seconds above zero"),
+        )),
+    }
 }
 
 /// `nats://user:pass@host` → `nats://[redacted]@host`, for `Debug` and error messages; each server

@@ -193,6 +193,35 @@ impl Store {
     }
 }
 
+/// True when `error` means the database cannot be reached or cannot take the work now (the pool
+/// ran dry, the connection broke, the server is shutting down or out of resources, SQLite is
+/// locked): worth a retry later, answered `UNAVAILABLE`, never `INTERNAL`.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::BeginFailed => true,
+        sqlx::Error::Database(db) => {
+            let Some(code) = db.code() else { return false };
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+                return matches!(code.parse::<i32>(), Ok(n) if n & 0xff == 5 || n & 0xff == 6);
+            }
+            // PostgreSQL: class 08 connection exceptions, 53 insufficient resources, 57P0x
+            // shutdown and crash recovery, 40001/40P01 serialization failure and deadlock.
+            code.starts_with("08")
+                || code.starts_with("53")
+                || code.starts_with("57P0")
+                || code == "40001"
+                || code == "40P01"
+        }
+        _ => false,
+    }
+}
+
 /// True when `error` is a unique-constraint violation (the "already there" of an idempotent write).
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())

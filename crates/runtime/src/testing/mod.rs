@@ -1,6 +1,8 @@
-//! Helpers for tests against the real things: a fresh PostgreSQL database per test, a private
-//! namespace on a shared NATS, a private `nats-server` that a test may stop and start, and the
-//! conformance suites that every bus and store implementation must pass.
+//! Helpers for tests against the real things: a service started as the binary starts it, in
+//! either mode ([`TestService`], [`in_both_modes!`](crate::in_both_modes)), a fresh PostgreSQL
+//! database per test, a private namespace on a shared NATS, a private `nats-server` that a test
+//! may stop and start, and the conformance suites that every bus and store implementation must
+//! pass.
 //!
 //! Where the servers are comes from the environment `make test` prepares (scripts/test-env.sh):
 //! `TEST_DATABASE_URL` (a PostgreSQL URL allowed to create databases), `TEST_NATS_URL`, and
@@ -9,12 +11,14 @@
 pub mod bus;
 mod nats_server;
 mod private_postgres;
+pub mod service;
 pub mod store;
 
 use std::sync::Arc;
 
 pub use nats_server::NatsServer;
 pub use private_postgres::PrivatePostgres;
+pub use service::{Mode, TEST_EPOCH_MS, TEST_JWT_KEY, TestService};
 
 use crate::bus::EventBus;
 use crate::bus::embedded::EmbeddedBus;

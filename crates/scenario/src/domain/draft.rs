@@ -63,23 +63,9 @@ pub struct MaterialDraft {
     pub kind: String,
 }
 
-/// One problem with one field of the input; `field` is a path such as `stages[0].agenda`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    pub field: String,
-    pub description: String,
-}
-
-impl Violation {
-    pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
-        Self { field: field.into(), description: description.into() }
-    }
-
-    /// The same violation under `prefix` (e.g. `scenario.`).
-    pub fn prefixed(self, prefix: &str) -> Self {
-        Self { field: format!("{prefix}{}", self.field), description: self.description }
-    }
-}
+/// One wrong field of the input and why; the runtime's type, so every service reports bad
+/// input the same way.
+pub use butterboard_runtime::error::Violation;
 
 /// Accepted input that deserves a second look.
 #[derive(Debug, Clone, PartialEq, Eq)]
