@@ -33,6 +33,8 @@ pub struct ServiceContext {
     pub auth: Authenticator,
     /// Every reading of "now" goes through it, so tests move time instead of sleeping.
     pub clock: Arc<dyn Clock>,
+    /// How the service's outbox relay paces itself.
+    pub relay: RelayConfig,
     pub shutdown: Shutdown,
 }
 
@@ -46,7 +48,13 @@ impl ServiceContext {
         auth: Authenticator,
         shutdown: Shutdown,
     ) -> Self {
-        Self { name, config, store, bus, auth, clock: Arc::new(SystemClock), shutdown }
+        Self { name, config, store, bus, auth, clock: Arc::new(SystemClock), relay: RelayConfig::default(), shutdown }
+    }
+
+    /// The same context with its relay paced by `relay`.
+    pub fn with_relay(mut self, relay: RelayConfig) -> Self {
+        self.relay = relay;
+        self
     }
 
     /// The same context reading time from `clock`.
@@ -62,15 +70,9 @@ impl ServiceContext {
         Task::new(name, Consumer::new(spec, self.store.clone(), self.bus.clone(), handler).run(self.shutdown.clone()))
     }
 
-    /// Parts holding this service's outbox relay (with the default pacing); the service adds its
-    /// API and its own tasks.
+    /// Parts holding this service's outbox relay; the service adds its API and its own tasks.
     pub fn parts(&self) -> ServiceParts {
-        self.parts_with_relay(RelayConfig::default())
-    }
-
-    /// [`parts`](Self::parts) with the relay paced by `relay`.
-    pub fn parts_with_relay(&self, relay: RelayConfig) -> ServiceParts {
-        let relay = OutboxRelay::new(self.name.as_str(), self.store.clone(), self.bus.clone(), relay);
+        let relay = OutboxRelay::new(self.name.as_str(), self.store.clone(), self.bus.clone(), self.relay.clone());
         let mut parts = ServiceParts::default();
         parts.tasks.push(Task::new("outbox-relay", relay.run(self.shutdown.clone())));
         parts

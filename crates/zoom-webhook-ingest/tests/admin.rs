@@ -123,28 +123,7 @@ async fn deliveries_older_than_the_retention_are_purged_and_newer_ones_kept(mode
     ingest.stop().await;
 }
 
-macro_rules! in_both_modes {
-    ($($case:ident),+ $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::$case(super::Mode::Embedded).await;
-                }
-            )+
-        }
-        mod distributed {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::$case(super::Mode::Distributed).await;
-                }
-            )+
-        }
-    };
-}
-
-in_both_modes!(
+butterboard_runtime::in_both_modes!(
     stored_deliveries_are_listed_by_time_range_and_event_type,
     a_replay_keeps_the_event_ids_unless_forced_to_mint_new_ones,
     only_callers_with_the_service_role_may_list_or_replay,

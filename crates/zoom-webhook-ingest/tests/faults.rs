@@ -38,7 +38,7 @@ async fn nats_stopped_during_a_burst_of_1000_deliveries_publishes_all_1000_once_
         Arc::new(JetStreamBus::connect(&nats.url(), Some(&namespace)).await.expect("jetstream"));
     let store = testing::postgres_store(&zoom_webhook_ingest::migrations()).await.expect("postgres");
     let clock = ManualClock::at(TS * 1000);
-    let ingest = Ingest::start_on(store, bus, settings(&clock), clock, tempfile::tempdir().expect("tempdir")).await;
+    let ingest = Ingest::start_on(store, bus, settings(), clock).await;
 
     nats.stop();
     let bodies: Vec<Bytes> = (0..1000).map(participant_joined).collect();
@@ -70,7 +70,7 @@ async fn postgres_stopped_answers_503_and_nothing_is_half_stored() {
     store.migrate(&zoom_webhook_ingest::migrations()).await.expect("migrate");
     let (bus, _) = testing::jetstream_bus().await.expect("jetstream");
     let clock = ManualClock::at(TS * 1000);
-    let ingest = Ingest::start_on(store, bus, settings(&clock), clock, tempfile::tempdir().expect("tempdir")).await;
+    let ingest = Ingest::start_on(store, bus, settings(), clock).await;
     let mut events = ingest.subscribe().await;
 
     let before: Vec<Bytes> = (0..5).map(participant_joined).collect();
@@ -104,7 +104,7 @@ async fn postgres_stopped_answers_503_and_nothing_is_half_stored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_too_slow_for_the_load_sheds_deliveries_with_503_inside_the_deadline() {
     let clock = ManualClock::at(TS * 1000);
-    let mut tight = settings(&clock);
+    let mut tight = settings();
     tight.max_queued = 2;
     tight.reply_deadline = Duration::from_millis(300);
     let ingest = Ingest::start_with(Mode::Embedded, tight, clock).await;

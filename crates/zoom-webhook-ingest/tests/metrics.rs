@@ -12,7 +12,7 @@ use support::{Ingest, Mode, participant_joined};
 async fn deliveries_signature_failures_duplicates_latency_and_outbox_lag_are_measured() {
     let _telemetry = butterboard_runtime::telemetry::init("ingest-metrics-test", None).expect("telemetry");
     let clock = butterboard_runtime::clock::ManualClock::at(support::TS * 1000);
-    let mut settings = support::settings(&clock);
+    let mut settings = support::settings();
     settings.metrics_interval = Duration::from_millis(50);
     let ingest = Ingest::start_with(Mode::Embedded, settings, clock).await;
     assert_eq!(ingest.post(participant_joined(1)).await.status(), 200);

@@ -13,7 +13,8 @@ use zoom_webhook_ingest::IngestSettings;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_meeting_played_by_the_simulator_is_stored_and_published_event_by_event() {
-    let ingest = Ingest::start_with(Mode::Embedded, IngestSettings::default(), ManualClock::default()).await;
+    let now = ManualClock::at(butterboard_runtime::clock::now_ms());
+    let ingest = Ingest::start_with(Mode::Embedded, IngestSettings::default(), now).await;
     let mut events = ingest.subscribe().await;
     let sim = zoom_sim::start(ZoomSimConfig { time_compression: 100_000.0, ..ZoomSimConfig::default() }, None)
         .await

@@ -177,28 +177,7 @@ pub async fn a_body_over_the_limit_gets_413_and_a_verified_body_that_is_not_a_js
     ingest.stop().await;
 }
 
-macro_rules! in_both_modes {
-    ($($case:ident),+ $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::$case(super::Mode::Embedded).await;
-                }
-            )+
-        }
-        mod distributed {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::$case(super::Mode::Distributed).await;
-                }
-            )+
-        }
-    };
-}
-
-in_both_modes!(
+butterboard_runtime::in_both_modes!(
     every_fixture_vector_verifies_and_publishes_one_event_with_its_subject_and_cloudevents_headers,
     a_tampered_body_header_secret_or_timestamp_is_rejected_with_401_and_no_detail,
     the_url_validation_answer_matches_the_vector_byte_for_byte_and_is_not_published,

@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use zoom::ZoomEvent;
 use zoom::webhook::{Verifier, sign, verify_and_parse};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/zoom");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/zoom");
 const NOW_MS: i64 = 1_764_579_612_000;
 
 fn seeds() -> Vec<Vec<u8>> {

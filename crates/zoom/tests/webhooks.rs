@@ -6,7 +6,7 @@ use serde_json::Value;
 use zoom::webhook::events::{EventError, ZoomEvent};
 use zoom::webhook::{Envelope, SignatureError, TimestampWindow, UrlValidationResponse, Verifier, verify_and_parse};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/zoom");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/zoom");
 
 struct Vector {
     file: String,

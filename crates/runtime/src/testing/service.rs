@@ -30,6 +30,7 @@ use crate::grpc::GrpcServer;
 use crate::secret::Secret;
 use crate::service::{ServiceContext, ServiceName, ServiceParts};
 use crate::shutdown::Shutdown;
+use crate::store::relay::RelayConfig;
 use crate::store::{Migrations, Store};
 
 /// The HS256 key test tokens are signed with.
@@ -69,9 +70,17 @@ pub struct Builder {
     store: Option<Store>,
     bus: Option<Arc<dyn EventBus>>,
     dir: Option<tempfile::TempDir>,
+    relay: RelayConfig,
 }
 
 impl Builder {
+    /// Paces the outbox relay (default: a quick poll and short backoff, so tests of outages
+    /// recover in well under a second).
+    pub fn relay(mut self, relay: RelayConfig) -> Self {
+        self.relay = relay;
+        self
+    }
+
     pub fn mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
         self
@@ -135,7 +144,7 @@ impl Builder {
         F: FnOnce(ServiceContext) -> Fut,
         Fut: Future<Output = anyhow::Result<ServiceParts>>,
     {
-        let Builder { name, migrations, mode, clock, wall_clock, mut config, store, bus, dir } = self;
+        let Builder { name, migrations, mode, clock, wall_clock, mut config, store, bus, dir, relay } = self;
         let dir = match dir {
             Some(dir) => dir,
             None => tempfile::tempdir()?,
@@ -166,7 +175,8 @@ impl Builder {
         let auth = Authenticator::hs256(TEST_JWT_KEY.as_bytes(), &config.auth.issuer, &config.auth.audience);
         let config = Arc::new(config);
         let ctx = ServiceContext::new(name, config.clone(), store.clone(), bus.clone(), auth.clone(), shutdown.clone())
-            .with_clock(if wall_clock { Arc::new(SystemClock) } else { Arc::new(clock.clone()) });
+            .with_clock(if wall_clock { Arc::new(SystemClock) } else { Arc::new(clock.clone()) })
+            .with_relay(relay);
         let parts = start(ctx).await?;
         let mut webhook_url = None;
         if let Some(router) = parts.webhook {
@@ -233,6 +243,11 @@ impl TestService {
             store: None,
             bus: None,
             dir: None,
+            relay: RelayConfig {
+                poll_interval: Duration::from_millis(100),
+                max_backoff: Duration::from_millis(500),
+                ..RelayConfig::default()
+            },
         }
     }
 

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use zoom_sim::{ZoomSim, ZoomSimConfig};
 
-pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/zoom");
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/zoom");
 
 /// A config that plays scripts fast: 45 meeting minutes take about 27 ms.
 pub fn fast_config() -> ZoomSimConfig {

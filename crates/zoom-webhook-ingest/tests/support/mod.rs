@@ -1,7 +1,6 @@
-//! The ingest as the binary runs it — webhook router, admin gRPC, group-commit writers and an
-//! outbox relay — on port 0, over SQLite and the embedded bus (embedded) or PostgreSQL and NATS
-//! JetStream (distributed); plus the fixtures, a signer, a consumer of `zoom.>`, and a private
-//! PostgreSQL a test may stop.
+//! The ingest as the binary runs it (the runtime's `TestService`: webhook router, admin gRPC,
+//! group-commit writers and the outbox relay on port 0, over SQLite and the embedded bus or
+//! PostgreSQL and NATS JetStream); plus the fixtures, a signer and a consumer of `zoom.>`.
 
 #![allow(dead_code)]
 
@@ -11,18 +10,15 @@ use std::time::Duration;
 use butterboard_runtime::auth::Authenticator;
 use butterboard_runtime::bus::{ConsumerSpec, EventBus, Message, Subscription};
 use butterboard_runtime::clock::ManualClock;
-use butterboard_runtime::config::Config;
-use butterboard_runtime::grpc::GrpcServer;
-use butterboard_runtime::service::{ServiceContext, ServiceName};
-use butterboard_runtime::shutdown::Shutdown;
+use butterboard_runtime::service::ServiceName;
 use butterboard_runtime::store::Store;
-use butterboard_runtime::store::relay::{OutboxRelay, RelayConfig};
-use butterboard_runtime::testing;
+pub use butterboard_runtime::testing::Mode;
+use butterboard_runtime::testing::{self, TestService};
 use bytes::Bytes;
 use serde_json::Value;
 use zoom_webhook_ingest::IngestSettings;
 
-pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/zoom");
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/zoom");
 /// The fixtures' secret and signing time (2025-12-01T09:00:12Z).
 pub const SECRET: &str = "test-secret-token-0123456789";
 pub const TS: i64 = 1_764_579_612;
@@ -86,11 +82,6 @@ pub fn participant_joined(n: usize) -> Bytes {
     Bytes::from(body.to_string())
 }
 
-pub enum Mode {
-    Embedded,
-    Distributed,
-}
-
 /// A running ingest.
 pub struct Ingest {
     pub url: String,
@@ -100,18 +91,12 @@ pub struct Ingest {
     pub auth: Authenticator,
     pub clock: ManualClock,
     pub http: reqwest::Client,
-    shutdown: Shutdown,
-    tasks: Vec<tokio::task::JoinHandle<anyhow::Result<()>>>,
-    _dir: tempfile::TempDir,
+    service: TestService,
 }
 
 /// Settings for tests: the fixtures' secret and a clock at their signing time.
-pub fn settings(clock: &ManualClock) -> IngestSettings {
-    IngestSettings {
-        secrets: Some(vec![SECRET.to_string()]),
-        clock: Arc::new(clock.clone()),
-        ..IngestSettings::default()
-    }
+pub fn settings() -> IngestSettings {
+    IngestSettings { secrets: Some(vec![SECRET.to_string()]), ..IngestSettings::default() }
 }
 
 pub fn http() -> reqwest::Client {
@@ -122,22 +107,11 @@ pub fn http() -> reqwest::Client {
 impl Ingest {
     pub async fn start(mode: Mode) -> Ingest {
         let clock = ManualClock::at(TS * 1000);
-        Self::start_with(mode, settings(&clock), clock).await
+        Self::start_with(mode, settings(), clock).await
     }
 
     pub async fn start_with(mode: Mode, settings: IngestSettings, clock: ManualClock) -> Ingest {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (store, bus): (Store, Arc<dyn EventBus>) = match mode {
-            Mode::Embedded => (
-                testing::sqlite_store(dir.path(), &zoom_webhook_ingest::migrations()).await.expect("sqlite store"),
-                testing::embedded_bus(dir.path()).await.expect("embedded bus"),
-            ),
-            Mode::Distributed => (
-                testing::postgres_store(&zoom_webhook_ingest::migrations()).await.expect("postgres store"),
-                testing::jetstream_bus().await.expect("jetstream").0,
-            ),
-        };
-        Self::start_on(store, bus, settings, clock, dir).await
+        Self::from(Self::builder(clock).mode(mode).start(|ctx| zoom_webhook_ingest::start_with(ctx, settings)).await)
     }
 
     /// Runs the ingest over a given store and bus.
@@ -146,46 +120,30 @@ impl Ingest {
         bus: Arc<dyn EventBus>,
         settings: IngestSettings,
         clock: ManualClock,
-        dir: tempfile::TempDir,
     ) -> Ingest {
-        let mut config = Config::embedded_defaults();
-        config.data_dir = dir.path().to_path_buf();
-        let auth = Authenticator::hs256(&[7; 32], "butterboard", "butterboard-meetings");
-        let shutdown = Shutdown::new();
-        let ctx = ServiceContext {
-            name: ServiceName::ZoomWebhookIngest,
-            config: Arc::new(config),
-            store: store.clone(),
-            bus: bus.clone(),
-            auth: auth.clone(),
-            shutdown: shutdown.clone(),
-        };
-        let parts = zoom_webhook_ingest::start_with(ctx, settings).await.expect("ingest starts");
-        let mut tasks = Vec::new();
-        for task in parts.tasks {
-            tasks.push(tokio::spawn(task.future));
+        let builder = Self::builder(clock).store(store).bus(bus);
+        Self::from(builder.start(|ctx| zoom_webhook_ingest::start_with(ctx, settings)).await)
+    }
+
+    fn builder(clock: ManualClock) -> testing::service::Builder {
+        TestService::builder(ServiceName::ZoomWebhookIngest, zoom_webhook_ingest::migrations()).clock(clock)
+    }
+
+    fn from(service: TestService) -> Ingest {
+        Ingest {
+            url: format!(
+                "{}{}",
+                service.webhook_url.clone().expect("a webhook router"),
+                zoom_webhook_ingest::receive::PATH
+            ),
+            grpc: format!("http://{}", service.grpc_addr),
+            store: service.store.clone(),
+            bus: service.bus.clone(),
+            auth: service.auth.clone(),
+            clock: service.clock.clone(),
+            http: http(),
+            service,
         }
-        let relay_config = RelayConfig {
-            poll_interval: Duration::from_millis(100),
-            max_backoff: Duration::from_millis(500),
-            ..RelayConfig::default()
-        };
-        let relay = OutboxRelay::new("zoom-webhook-ingest", store.clone(), bus.clone(), relay_config);
-        tasks.push(tokio::spawn(relay.run(shutdown.clone())));
-
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind webhook");
-        let url = format!("http://{}{}", listener.local_addr().expect("addr"), zoom_webhook_ingest::receive::PATH);
-        let router = parts.webhook.expect("a webhook router");
-        let stop = shutdown.wait();
-        tasks.push(tokio::spawn(async move {
-            axum::serve(listener, router).with_graceful_shutdown(stop).await.map_err(Into::into)
-        }));
-
-        let grpc_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind grpc");
-        let grpc = format!("http://{}", grpc_listener.local_addr().expect("addr"));
-        let server = GrpcServer::new(parts.grpc.expect("grpc routes")).with_shutdown_grace(Duration::from_secs(1));
-        tasks.push(tokio::spawn(server.serve(grpc_listener, shutdown.clone())));
-        Ingest { url, grpc, store, bus, auth, clock, http: http(), shutdown, tasks, _dir: dir }
     }
 
     /// Posts `body` with the given headers (`None` leaves a header out).
@@ -229,11 +187,7 @@ impl Ingest {
     }
 
     pub async fn stop(self) {
-        self.shutdown.trigger();
-        for task in self.tasks {
-            let joined = tokio::time::timeout(Duration::from_secs(20), task).await.expect("stops within 20 s");
-            joined.expect("no panic").expect("no error");
-        }
+        self.service.stop().await.expect("every part stops cleanly");
     }
 }
 
