@@ -74,7 +74,7 @@ async fn healthz_answers_while_the_process_runs() {
 }
 
 #[tokio::test]
-async fn readyz_turns_503_naming_the_check_that_fails() {
+async fn readyz_turns_503_naming_the_check_that_fails_but_not_its_error_text() {
     let bus = Switch::new("bus:embedded");
     let running = start(Readiness::new().with(bus.clone()).with(Switch::new("store:scenario"))).await;
 
@@ -85,7 +85,8 @@ async fn readyz_turns_503_naming_the_check_that_fails() {
     bus.healthy.store(false, Ordering::SeqCst);
     let (status, body) = get(running.address, "/readyz").await;
     assert_eq!(status, 503, "{body}");
-    assert!(body.contains(r#""name":"bus:embedded","ok":false,"error":"connection refused""#), "{body}");
+    assert!(body.contains(r#""name":"bus:embedded","ok":false,"error":"unavailable""#), "{body}");
+    assert!(!body.contains("connection refused"), "the driver's error text stays in the log: {body}");
 }
 
 #[tokio::test]
@@ -94,7 +95,7 @@ async fn a_check_that_hangs_fails_after_the_timeout() {
     let started = std::time::Instant::now();
     let (status, body) = get(running.address, "/readyz").await;
     assert_eq!(status, 503, "{body}");
-    assert!(body.contains("no answer within"), "{body}");
+    assert!(body.contains(r#""name":"bus:jetstream","ok":false,"error":"timed out""#), "{body}");
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 

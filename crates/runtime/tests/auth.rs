@@ -153,3 +153,52 @@ fn debug_shows_no_key_material() {
     assert!(!debug.contains("a-very-secret"), "{debug}");
     assert!(debug.contains("HS256"), "{debug}");
 }
+
+fn claims(extra: serde_json::Value) -> serde_json::Value {
+    let mut claims = serde_json::json!({
+        "sub": "anna@example.com", "roles": ["hr"], "iss": ISSUER, "aud": AUDIENCE,
+        "iat": now(), "exp": now() + 60,
+    });
+    for (key, value) in extra.as_object().expect("an object") {
+        claims[key] = value.clone();
+    }
+    claims
+}
+
+#[test]
+fn a_token_not_valid_yet_is_refused() {
+    let auth = Authenticator::hs256(&[1; 32], ISSUER, AUDIENCE);
+    let later = forge(&[1; 32], claims(serde_json::json!({ "nbf": now() + 600, "exp": now() + 1200 })));
+    assert!(matches!(auth.verify(&later), Err(AuthError::Invalid(reason)) if reason == "not valid yet"));
+    let now_valid = forge(&[1; 32], claims(serde_json::json!({ "nbf": now() - 1 })));
+    assert!(auth.verify(&now_valid).is_ok());
+}
+
+#[test]
+fn a_token_living_longer_than_the_configured_maximum_is_refused_and_never_minted() {
+    let auth = Authenticator::hs256(&[1; 32], ISSUER, AUDIENCE).with_max_lifetime(Duration::from_secs(3600));
+    let week = forge(&[1; 32], claims(serde_json::json!({ "exp": now() + 7 * 24 * 3600 })));
+    assert!(matches!(auth.verify(&week), Err(AuthError::Invalid(reason)) if reason.contains("lifetime")));
+    let without_iat = claims(serde_json::json!({}));
+    let mut without_iat = without_iat.as_object().cloned().expect("an object");
+    without_iat.remove("iat");
+    let token = forge(&[1; 32], serde_json::Value::Object(without_iat));
+    assert!(auth.verify(&token).is_err(), "a lifetime cannot be bounded without iat");
+    let refused = auth.mint("anna@example.com", &[Role::Hr], Duration::from_secs(7200)).expect_err("too long");
+    assert!(refused.to_string().contains("AUTH_JWT_MAX_LIFETIME_SECS"), "{refused}");
+    let hour = auth.mint("anna@example.com", &[Role::Hr], Duration::from_secs(3600)).expect("within the limit");
+    assert!(auth.verify(&hour).is_ok());
+}
+
+#[test]
+fn the_default_maximum_lifetime_is_a_day() {
+    let auth = Authenticator::from_config(&Config {
+        data_dir: tempfile::tempdir().expect("tempdir").keep(),
+        ..Config::embedded_defaults()
+    })
+    .expect("an embedded key");
+    assert_eq!(auth.max_lifetime(), Duration::from_secs(24 * 3600));
+    let day_and_more = forge(&[1; 32], claims(serde_json::json!({ "exp": now() + 25 * 3600 })));
+    let strict = Authenticator::hs256(&[1; 32], ISSUER, AUDIENCE);
+    assert!(strict.verify(&day_and_more).is_err());
+}

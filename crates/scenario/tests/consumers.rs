@@ -11,52 +11,33 @@ use std::time::Duration;
 
 use butterboard_proto::events::v1 as pb;
 use butterboard_runtime::bus::{EventBus, OutgoingMessage};
-use butterboard_runtime::clock::ManualClock;
 use butterboard_runtime::events::OnboardingEvent;
-use butterboard_runtime::shutdown::Shutdown;
+use butterboard_runtime::service::ServiceName;
 use butterboard_runtime::store::Store;
-use butterboard_runtime::testing;
+use butterboard_runtime::testing::{self, Mode, TestService};
 use scenario::app::{AssignmentView, ScenarioApp};
 use scenario::domain::instance::StageStatus;
 use scenario::store::instances::InstanceRecord;
 use support::*;
 
+/// The service as the binary runs it (its consumers, relay and API), with the app over the same
+/// store and clock for the test's own reads and writes.
 struct Running {
     store: Store,
     bus: Arc<dyn EventBus>,
     app: ScenarioApp,
-    shutdown: Shutdown,
-    tasks: Vec<tokio::task::JoinHandle<anyhow::Result<()>>>,
-    _dir: tempfile::TempDir,
-}
-
-enum Mode {
-    Embedded,
-    JetStream,
+    service: TestService,
 }
 
 impl Running {
     async fn start(mode: Mode) -> Running {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (store, bus) = match mode {
-            Mode::Embedded => (
-                testing::sqlite_store(dir.path(), &scenario::migrations()).await.expect("sqlite"),
-                testing::embedded_bus(dir.path()).await.expect("embedded bus"),
-            ),
-            Mode::JetStream => (
-                testing::postgres_store(&scenario::migrations()).await.expect("postgres"),
-                testing::jetstream_bus().await.expect("jetstream (TEST_NATS_URL)").0,
-            ),
-        };
-        let clock = ManualClock::at(T0);
-        let shutdown = Shutdown::new();
-        let clock_arc: Arc<dyn butterboard_runtime::clock::Clock> = Arc::new(clock.clone());
-        let tasks = scenario::consumers::tasks(&store, &bus, &clock_arc, &shutdown)
-            .into_iter()
-            .map(|task| tokio::spawn(task.future))
-            .collect();
-        let app = app(&store, &clock);
-        Running { store, bus, app, shutdown, tasks, _dir: dir }
+        let options = scenario::Options { run_scheduler: false, ..scenario::Options::default() };
+        let service = TestService::builder(ServiceName::Scenario, scenario::migrations())
+            .mode(mode)
+            .start(|ctx| scenario::start_with(ctx, options))
+            .await;
+        let app = app(&service.store, &service.clock);
+        Running { store: service.store.clone(), bus: service.bus.clone(), app, service }
     }
 
     /// Publishes `event` as `producer` would; returns the message so a test can send it again.
@@ -87,11 +68,7 @@ impl Running {
     }
 
     async fn stop(self) {
-        self.shutdown.trigger();
-        for task in self.tasks {
-            let stopped = tokio::time::timeout(Duration::from_secs(15), task).await.expect("stops");
-            stopped.expect("no panic").expect("no error");
-        }
+        self.service.stop().await.expect("every part stops cleanly");
     }
 }
 
@@ -112,8 +89,11 @@ fn ended(meeting: &str, scenario_id: &str, instances: &[&str], people: Vec<pb::A
     })
 }
 
-async fn completed_events(store: &Store) -> Vec<pb::StageCompleted> {
-    outbox(store)
+/// The stage completions published, exactly `n` of them.
+async fn completed_events(r: &Running, n: usize) -> Vec<pb::StageCompleted> {
+    let mut watch = r.service.watch(&["onboarding.stage.completed"]).await;
+    watch
+        .events(n, Duration::from_secs(20))
         .await
         .into_iter()
         .filter_map(|e| match e {
@@ -153,7 +133,7 @@ async fn meeting_ended_completes_attendees_and_marks_absentees_once(mode: Mode) 
     r.publish(marker, "meeting-orchestrator").await;
     r.wait_for(&carl, "meet-the-team", |i| i.status == StageStatus::Completed).await;
 
-    let completed = completed_events(&r.store).await;
+    let completed = completed_events(&r, 2).await;
     let ids: Vec<&str> = completed.iter().map(|c| c.stage_instance_id.as_str()).collect();
     assert_eq!(ids, [anna_meet.as_str(), meet(&carl).as_str()], "anna's stage completed once, boris's not at all");
     assert_eq!(completed[0].meeting_id, "m1");
@@ -225,32 +205,8 @@ async fn submitted_feedback_is_recorded_once_and_the_latest_submission_wins(mode
     r.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn embedded_meeting_ended_completes_attendees_and_marks_absentees_once() {
-    meeting_ended_completes_attendees_and_marks_absentees_once(Mode::Embedded).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn jetstream_meeting_ended_completes_attendees_and_marks_absentees_once() {
-    meeting_ended_completes_attendees_and_marks_absentees_once(Mode::JetStream).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn embedded_a_recording_archived_becomes_the_stage_link_once_and_an_older_one_never_replaces_it() {
-    a_recording_archived_becomes_the_stage_link_once_and_an_older_one_never_replaces_it(Mode::Embedded).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn jetstream_a_recording_archived_becomes_the_stage_link_once_and_an_older_one_never_replaces_it() {
-    a_recording_archived_becomes_the_stage_link_once_and_an_older_one_never_replaces_it(Mode::JetStream).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn embedded_submitted_feedback_is_recorded_once_and_the_latest_submission_wins() {
-    submitted_feedback_is_recorded_once_and_the_latest_submission_wins(Mode::Embedded).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn jetstream_submitted_feedback_is_recorded_once_and_the_latest_submission_wins() {
-    submitted_feedback_is_recorded_once_and_the_latest_submission_wins(Mode::JetStream).await;
-}
+butterboard_runtime::in_both_modes!(
+    meeting_ended_completes_attendees_and_marks_absentees_once,
+    a_recording_archived_becomes_the_stage_link_once_and_an_older_one_never_replaces_it,
+    submitted_feedback_is_recorded_once_and_the_latest_submission_wins,
+);

@@ -6,59 +6,31 @@
 mod grpc_cases;
 mod support;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use butterboard_proto::scenario::v1 as pb;
 use butterboard_proto::scenario::v1::scenario_service_client::ScenarioServiceClient;
-use butterboard_runtime::auth::{self, Authenticator, Role};
-use butterboard_runtime::clock::ManualClock;
-use butterboard_runtime::config::Config;
-use butterboard_runtime::service::{ServiceContext, ServiceName};
-use butterboard_runtime::shutdown::Shutdown;
+use butterboard_runtime::auth::Role;
+use butterboard_runtime::service::ServiceName;
 use butterboard_runtime::store::Store;
-use butterboard_runtime::testing;
+use butterboard_runtime::testing::TestService;
 use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
 use tonic_types::StatusExt;
 
-const KEY: &[u8] = b"scenario-test-key-scenario-test!";
-
-/// The scenario service served on a loopback port over `store`.
+/// The scenario service, started as the binary starts it, on a loopback port over `store`.
 pub struct Server {
     pub channel: Channel,
     pub store: Store,
-    auth: Authenticator,
-    shutdown: Shutdown,
-    _bus_dir: tempfile::TempDir,
+    service: TestService,
 }
 
 impl Server {
     pub async fn start(store: Store) -> Server {
-        let auth = Authenticator::hs256(KEY, "butterboard", "butterboard-meetings");
-        let bus_dir = tempfile::tempdir().expect("tempdir");
-        let bus = testing::embedded_bus(bus_dir.path()).await.expect("bus");
-        let shutdown = Shutdown::new();
-        let ctx = ServiceContext {
-            name: ServiceName::Scenario,
-            config: Arc::new(Config::embedded_defaults()),
-            store: store.clone(),
-            bus,
-            auth: auth.clone(),
-            shutdown: shutdown.clone(),
-        };
-        let options = scenario::Options {
-            clock: Arc::new(ManualClock::at(support::T0)),
-            run_scheduler: false,
-            ..scenario::Options::default()
-        };
-        let parts = scenario::start_with(ctx, options).await.expect("start");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let address = listener.local_addr().expect("address");
-        let routes = parts.grpc.expect("grpc routes");
-        tokio::spawn(butterboard_runtime::grpc::serve(listener, routes, auth.clone(), shutdown.clone()));
-        let channel = Channel::from_shared(format!("http://{address}")).expect("uri").connect().await.expect("connect");
-        Server { channel, store, auth, shutdown, _bus_dir: bus_dir }
+        let options = scenario::Options { run_scheduler: false, ..scenario::Options::default() };
+        let service = TestService::builder(ServiceName::Scenario, scenario::migrations())
+            .store(store)
+            .start(|ctx| scenario::start_with(ctx, options))
+            .await;
+        Server { channel: service.channel.clone(), store: service.store.clone(), service }
     }
 
     pub fn client(&self) -> ScenarioServiceClient<Channel> {
@@ -67,14 +39,11 @@ impl Server {
 
     /// `message` with a bearer token for `subject` holding `roles`.
     pub fn as_<T>(&self, subject: &str, roles: &[Role], message: T) -> Request<T> {
-        let token = self.auth.mint(subject, roles, Duration::from_secs(300)).expect("mint");
-        let mut request = Request::new(message);
-        auth::attach_bearer(&mut request, &token).expect("bearer");
-        request
+        self.service.request(subject, roles, message)
     }
 
     pub fn hr<T>(&self, message: T) -> Request<T> {
-        self.as_("helen@example.com", &[Role::Hr], message)
+        self.service.hr(message)
     }
 
     /// The example scenario, created by HR, with an extra reading stage employees complete
@@ -93,12 +62,6 @@ impl Server {
     pub async fn assign(&self, scenario_id: &str, email: &str, manager: &str) -> pb::Assignment {
         let request = assign_request(scenario_id, email, manager);
         self.client().assign_employee(self.hr(request)).await.expect("assign").into_inner()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.shutdown.trigger();
     }
 }
 

@@ -13,12 +13,14 @@ mod nats_server;
 mod private_postgres;
 pub mod service;
 pub mod store;
+pub mod watch;
 
 use std::sync::Arc;
 
 pub use nats_server::NatsServer;
 pub use private_postgres::PrivatePostgres;
 pub use service::{Mode, TEST_EPOCH_MS, TEST_JWT_KEY, TestService};
+pub use watch::Watch;
 
 use crate::bus::EventBus;
 use crate::bus::embedded::EmbeddedBus;

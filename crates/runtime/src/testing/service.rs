@@ -283,6 +283,12 @@ impl TestService {
         self.request("meeting-orchestrator", &[Role::Service], message)
     }
 
+    /// A consumer of its own on `filters`, from the start of the stream: what the service
+    /// published, as other services read it.
+    pub async fn watch(&self, filters: &[&str]) -> super::Watch {
+        super::Watch::new(&self.bus, filters).await
+    }
+
     /// The shutdown token its parts run under.
     pub fn shutdown(&self) -> &Shutdown {
         &self.shutdown
