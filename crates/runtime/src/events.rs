@@ -58,17 +58,22 @@ macro_rules! catalogue {
 
 catalogue! {
     ScenarioAssigned => "onboarding.scenario.assigned",
+    AssignmentCancelled => "onboarding.assignment.cancelled",
     StageDue => "onboarding.stage.due",
     StageCompleted => "onboarding.stage.completed",
     MeetingScheduled => "onboarding.meeting.scheduled",
     MeetingStarted => "onboarding.meeting.started",
     MeetingEnded => "onboarding.meeting.ended",
     MeetingCancelled => "onboarding.meeting.cancelled",
+    MeetingRescheduled => "onboarding.meeting.rescheduled",
+    MeetingInviteesChanged => "onboarding.meeting.invitees_changed",
     RecordingArchived => "onboarding.recording.archived",
     RecordingFailed => "onboarding.recording.failed",
     FeedbackRequested => "onboarding.feedback.requested",
     FeedbackReminder => "onboarding.feedback.reminder",
     FeedbackSubmitted => "onboarding.feedback.submitted",
+    FeedbackExpired => "onboarding.feedback.expired",
+    FeedbackManagerNote => "onboarding.feedback.manager_note",
 }
 
 impl OnboardingEvent {
