@@ -24,24 +24,36 @@ pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8901";
 /// limit. Zoom counts them per **account**, shared by every app of the account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimits {
-    /// Light APIs (get/update/delete a meeting, get a meeting's recordings): Zoom Pro allows 30/s.
+    /// Light APIs (get a user; get/update/delete a meeting; a past meeting; a meeting's recordings):
+    /// Zoom Pro allows 30/s.
     pub light_per_second: u32,
-    /// Medium APIs (create a meeting, list a user's recordings): Zoom Pro allows 20/s.
+    /// Medium APIs (create and list meetings, user settings, past participants, a user's recordings):
+    /// Zoom Pro allows 20/s.
     pub medium_per_second: u32,
     /// Heavy APIs (none of the simulated endpoints today; kept so the categories are complete).
     pub heavy_per_second: u32,
     /// Meeting creates plus updates per host user per UTC day: Zoom allows 100, reset at 00:00 UTC.
     pub daily_meeting_writes_per_user: u32,
+    /// Whether the daily limit's 429 carries `X-RateLimit-Type: Daily-limit` and `Retry-After` (the
+    /// next 00:00 UTC), as Zoom documents; `false` answers with the body alone, as Zoom has been
+    /// seen to do, so clients can be tested against both.
+    pub daily_limit_headers: bool,
 }
 
 impl Default for RateLimits {
     fn default() -> Self {
-        Self { light_per_second: 30, medium_per_second: 20, heavy_per_second: 10, daily_meeting_writes_per_user: 100 }
+        Self {
+            light_per_second: 30,
+            medium_per_second: 20,
+            heavy_per_second: 10,
+            daily_meeting_writes_per_user: 100,
+            daily_limit_headers: true,
+        }
     }
 }
 
-/// Which `x-zm-request-timestamp` a retried delivery carries. Zoom's behaviour is unconfirmed (see
-/// FACTS.md), so receivers must cope with both.
+/// Which `x-zm-request-timestamp` a retried delivery carries. Zoom's behaviour is unconfirmed, so
+/// receivers must cope with both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RetryTimestamp {
     /// Each attempt is signed anew with the time it is sent.

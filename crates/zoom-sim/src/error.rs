@@ -23,6 +23,21 @@ pub enum ApiError {
     /// No such meeting (Zoom code 3001, HTTP 404).
     #[error("meeting does not exist: {0}")]
     MeetingNotFound(String),
+    /// An `occurrence_id` that is not one of the meeting's occurrences (Zoom code 3000, HTTP 400).
+    #[error("invalid occurrence id")]
+    InvalidOccurrence,
+    /// No played session with that uuid or id (Zoom code 3001, HTTP 404).
+    #[error("past meeting not found: {0}")]
+    PastMeetingNotFound(String),
+    /// A session that has not ended yet, or a meeting never held (Zoom code 3001, HTTP 404).
+    #[error("meeting has not ended: {0}")]
+    MeetingNotEnded(String),
+    /// A `next_page_token` this server did not issue (Zoom code 300, HTTP 400).
+    #[error("invalid next page token")]
+    InvalidPageToken,
+    /// A fault injected through `/_sim/faults`.
+    #[error("injected fault {status}")]
+    Injected { status: u16 },
     /// No such user in the account, or `me` with a server-to-server token (Zoom code 1001, HTTP 404).
     #[error("user does not exist: {0}")]
     UserNotFound(String),
@@ -32,9 +47,11 @@ pub enum ApiError {
     /// A per-second category limit (HTTP 429, `Retry-After` in seconds).
     #[error("per-second rate limit reached")]
     RateLimited { retry_after_secs: u64, category: &'static str, limit: u32 },
-    /// The per-user daily create/update limit (HTTP 429, `Retry-After` an ISO-8601 date-time).
+    /// The per-user daily create/update limit (HTTP 429). Zoom documents `X-RateLimit-Type:
+    /// Daily-limit` and `Retry-After` with an ISO-8601 date-time, but real answers have been seen
+    /// without them; `headers` chooses.
     #[error("daily meeting create/update limit reached")]
-    DailyLimit { reset_at: String, limit: u32 },
+    DailyLimit { reset_at: String, limit: u32, headers: bool },
     /// A signed file URL whose signature does not match (HTTP 403).
     #[error("bad signature")]
     BadSignature,
@@ -62,10 +79,16 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::InvalidToken | Self::ExpiredToken | Self::SignedUrlExpired => StatusCode::UNAUTHORIZED,
-            Self::InvalidJson | Self::Validation { .. } => StatusCode::BAD_REQUEST,
-            Self::MeetingNotFound(_) | Self::UserNotFound(_) | Self::RecordingNotFound | Self::NoRoute => {
-                StatusCode::NOT_FOUND
+            Self::InvalidJson | Self::Validation { .. } | Self::InvalidOccurrence | Self::InvalidPageToken => {
+                StatusCode::BAD_REQUEST
             }
+            Self::MeetingNotFound(_)
+            | Self::UserNotFound(_)
+            | Self::RecordingNotFound
+            | Self::PastMeetingNotFound(_)
+            | Self::MeetingNotEnded(_)
+            | Self::NoRoute => StatusCode::NOT_FOUND,
+            Self::Injected { status } => StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             Self::RateLimited { .. } | Self::DailyLimit { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BadSignature => StatusCode::FORBIDDEN,
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
@@ -86,16 +109,27 @@ impl ApiError {
                 "errors": [{"field": field, "message": detail}],
             }),
             Self::MeetingNotFound(id) => json!({"code": 3001, "message": format!("Meeting does not exist: {id}.")}),
+            Self::InvalidOccurrence => json!({"code": 3000, "message": "Invalid occurrence_id."}),
+            Self::PastMeetingNotFound(_) => {
+                json!({"code": 3001, "message": "This meeting is not available or ID is not valid."})
+            }
+            Self::MeetingNotEnded(_) => json!({"code": 3001, "message": "Meeting ID is invalid or not end."}),
+            Self::InvalidPageToken => json!({"code": 300, "message": "The next page token is invalid or expired."}),
+            Self::Injected { status } => json!({
+                "code": status,
+                "message": StatusCode::from_u16(*status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error"),
+            }),
             Self::UserNotFound(id) => json!({"code": 1001, "message": format!("User does not exist: {id}.")}),
             Self::RecordingNotFound => json!({"code": 3301, "message": "This recording does not exist."}),
             Self::RateLimited { .. } => json!({
                 "code": 429,
                 "message": "You have reached the maximum per-second rate limit for this API. Try again later.",
             }),
+            // Word for word as Zoom answers it.
             Self::DailyLimit { limit, .. } => json!({
                 "code": 429,
                 "message": format!(
-                    "You have exceeded the daily rate limit of ({limit}) for Create/Update meeting API requests \
+                    "You have exceeded the daily rate limit ({limit}) of Meeting Create/Update API requests \
                      permitted for this particular user. You may resume these requests at GMT 00:00:00."
                 ),
             }),
@@ -120,7 +154,7 @@ impl IntoResponse for ApiError {
                 headers.insert("x-ratelimit-limit", HeaderValue::from(*limit));
                 headers.insert("x-ratelimit-remaining", HeaderValue::from(0));
             }
-            Self::DailyLimit { reset_at, limit } => {
+            Self::DailyLimit { reset_at, limit, headers: true } => {
                 // Zoom's daily limits answer with an ISO-8601 date-time here, not seconds.
                 if let Ok(value) = HeaderValue::from_str(reset_at) {
                     headers.insert(header::RETRY_AFTER, value);
@@ -128,6 +162,9 @@ impl IntoResponse for ApiError {
                 headers.insert("x-ratelimit-type", HeaderValue::from_static("Daily-limit"));
                 headers.insert("x-ratelimit-limit", HeaderValue::from(*limit));
                 headers.insert("x-ratelimit-remaining", HeaderValue::from(0));
+            }
+            Self::Injected { status: 429 } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(1));
             }
             Self::RangeNotSatisfiable { size } => {
                 if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {

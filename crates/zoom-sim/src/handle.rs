@@ -3,12 +3,15 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
+use crate::control;
 use crate::error::ApiError;
+use crate::faults::{Fault, FaultState};
 use crate::inspect::{self, RecordingInfo};
 use crate::play::{self, PlayHandle};
 use crate::ratelimit::RateLimitSnapshot;
+use crate::received::ReceivedRequest;
 use crate::script::PlayScript;
 use crate::server::ZoomSim;
 use crate::state::lock;
@@ -70,6 +73,37 @@ impl ZoomSim {
     /// Makes every access and download token expire now (a client must fetch a new one).
     pub fn expire_tokens(&self) {
         inspect::expire_all(&self.state);
+    }
+
+    /// Changes a user's settings (by e-mail or id): `change` in Zoom's nesting is merged in, e.g.
+    /// `json!({"recording": {"cloud_recording": false}})` for a host who cannot record to the cloud.
+    pub fn set_user_settings(&self, user: &str, change: Value) -> Result<(), ApiError> {
+        crate::users::api::change_settings(&self.state, user, &change)
+    }
+
+    /// A user's settings as `GET /users/{userId}/settings` answers them.
+    pub fn user_settings(&self, user: &str) -> Result<Map<String, Value>, ApiError> {
+        control::user_settings(&self.state, user)
+    }
+
+    /// Adds a fault (see [`Fault`]); its id.
+    pub fn inject_fault(&self, fault: Fault) -> Result<u64, ApiError> {
+        lock(&self.state.faults).add(fault)
+    }
+
+    /// The faults with how often each struck.
+    pub fn faults(&self) -> Vec<FaultState> {
+        lock(&self.state.faults).list()
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        lock(&self.state.faults).clear();
+    }
+
+    /// Meeting create and update requests as received, oldest first (see [`ReceivedRequest`]).
+    pub fn received_requests(&self) -> Vec<ReceivedRequest> {
+        lock(&self.state.received).all()
     }
 
     /// Waits until no delivery is sending or waiting for a retry; false if `timeout` passed first.

@@ -31,14 +31,15 @@ pub struct RecordingInfo {
     pub recording: RecordingView,
 }
 
-/// Every meeting, in Zoom's shape plus the uuids of its played sessions.
+/// Every meeting, in Zoom's shape (every occurrence, over or not) plus the uuids of its played
+/// sessions.
 pub(crate) fn meetings(state: &AppState) -> Vec<Value> {
     let store = lock(&state.store);
     store
         .meetings
         .values()
         .map(|m| {
-            let mut v = meeting_json(m, &state.base_url);
+            let mut v = meeting_json(m, &state.base_url, None);
             if let Value::Object(map) = &mut v {
                 map.insert("sim_sessions".into(), json!(m.instances));
             }

@@ -165,7 +165,8 @@ pub(crate) fn check_daily(store: &Store, user_id: &str, now_ms: i64, limits: &Ra
     }
     let used = store.daily_writes.get(&daily_key(user_id, now_ms)).copied().unwrap_or(0);
     if used >= limit {
-        return Err(ApiError::DailyLimit { reset_at: zoom_time(next_utc_midnight_ms(now_ms)), limit });
+        let reset_at = zoom_time(next_utc_midnight_ms(now_ms));
+        return Err(ApiError::DailyLimit { reset_at, limit, headers: limits.daily_limit_headers });
     }
     Ok(())
 }

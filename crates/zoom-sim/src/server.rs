@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::Router;
 use axum::routing::{get, post, put};
+use axum::{Router, middleware};
 use rand::Rng;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -18,18 +18,28 @@ use tokio_util::task::TaskTracker;
 use crate::config::ZoomSimConfig;
 use crate::error::ApiError;
 use crate::state::{AppState, lock};
-use crate::{files, inspect, meetings, oauth, recordings, store, users};
+use crate::{control, faults, files, inspect, meetings, oauth, past, recordings, store, users};
 
-fn router(state: Arc<AppState>) -> Router {
+/// Zoom's own routes; injected faults apply to these.
+fn api(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/oauth/token", post(oauth::token))
-        .route("/v2/users/{user_id}/meetings", post(meetings::create))
-        .route("/v2/meetings/{meeting_id}", get(meetings::get).patch(meetings::update).delete(meetings::delete))
+        .route("/v2/users/{user_id}", get(users::api::get_user))
+        .route("/v2/users/{user_id}/settings", get(users::api::get_settings))
+        .route("/v2/users/{user_id}/meetings", post(meetings::create).get(meetings::list::list))
+        .route("/v2/meetings/{meeting_id}", get(meetings::get).patch(meetings::update::update).delete(meetings::delete))
         .route("/v2/meetings/{meeting_id}/recordings", get(recordings::get).delete(recordings::delete))
+        .route("/v2/past_meetings/{meeting_id}", get(past::get))
+        .route("/v2/past_meetings/{meeting_id}/participants", get(past::participants))
         .route("/v2/users/{user_id}/recordings", get(recordings::list))
         .route("/rec/download/{file_id}", get(files::download))
         .route("/rec/file/{file_id}", get(files::file))
         .route("/rec/play/{file_id}", get(files::play))
+        .route_layer(middleware::from_fn_with_state(Arc::clone(state), faults::layer))
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    api(&state)
         .route("/_sim", get(inspect::summary))
         .route("/_sim/users", get(inspect::list_users))
         .route("/_sim/meetings", get(inspect::list_meetings))
@@ -42,6 +52,9 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/_sim/recordings", get(inspect::list_recordings))
         .route("/_sim/rate-limits", get(inspect::get_rate_limits))
         .route("/_sim/tokens/expire", post(inspect::expire_tokens))
+        .route("/_sim/users/{user_id}/settings", get(control::get_user_settings).patch(control::change_user_settings))
+        .route("/_sim/faults", get(control::list_faults).post(control::add_fault).delete(control::clear_faults))
+        .route("/_sim/requests", get(control::list_requests))
         .fallback(|| async { ApiError::NoRoute })
         .with_state(state)
 }
@@ -59,8 +72,9 @@ fn state(config: ZoomSimConfig, base_url: String, shutdown: CancellationToken) -
         Some(dir) => store::load(dir)?,
         None => store::Store::default(),
     };
+    let now = config.clock.now_ms();
     for email in &config.users {
-        users::add(&mut store, email);
+        users::add(&mut store, email, now);
     }
     Ok(Arc::new(AppState {
         endpoint: Mutex::new(config.webhook.endpoint.clone()),
@@ -69,6 +83,8 @@ fn state(config: ZoomSimConfig, base_url: String, shutdown: CancellationToken) -
         store: Mutex::new(store),
         webhooks: Mutex::default(),
         limiter: Mutex::default(),
+        faults: Mutex::default(),
+        received: Mutex::default(),
         playing: Mutex::default(),
         http,
         file_key: rand::rng().random(),

@@ -10,7 +10,9 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::ZoomSimConfig;
 use crate::error::ApiError;
+use crate::faults::FaultTable;
 use crate::ratelimit::{Category, RateLimiter};
+use crate::received::ReceivedLog;
 use crate::store::{Store, TokenKind};
 use crate::webhooks::WebhookLog;
 
@@ -22,6 +24,10 @@ pub(crate) struct AppState {
     pub store: Mutex<Store>,
     pub webhooks: Mutex<WebhookLog>,
     pub limiter: Mutex<RateLimiter>,
+    /// Injected faults (`/_sim/faults`).
+    pub faults: Mutex<FaultTable>,
+    /// Meeting create and update bodies as received.
+    pub received: Mutex<ReceivedLog>,
     /// Where webhooks go now; starts as the configured endpoint, changeable at run time.
     pub endpoint: Mutex<Option<String>>,
     /// Meetings being played, so one meeting is not played twice at once.

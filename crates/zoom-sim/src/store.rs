@@ -6,11 +6,37 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-/// A user of the simulated account.
+/// A user of the simulated account. Fields after `email` came later: a saved state without them
+/// reads with defaults.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct User {
     pub id: String,
     pub email: String,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    /// Zoom's user type: 1 basic, 2 licensed, 4 unassigned without meetings basic, 99 none.
+    #[serde(default = "licensed")]
+    pub kind: u8,
+    #[serde(default)]
+    pub timezone: String,
+    /// `active`, `inactive` or `pending`.
+    #[serde(default = "active")]
+    pub status: String,
+    #[serde(default)]
+    pub created_at_ms: i64,
+    /// What differs from the default user settings, in Zoom's nesting (`{"recording": {…}}`).
+    #[serde(default)]
+    pub settings: serde_json::Map<String, serde_json::Value>,
+}
+
+fn licensed() -> u8 {
+    2
+}
+
+fn active() -> String {
+    "active".into()
 }
 
 /// A validated recurrence, as Zoom echoes it back.
@@ -46,10 +72,50 @@ pub(crate) struct Meeting {
     pub recurrence: Option<Recurrence>,
     /// Occurrence ids removed with `DELETE …?occurrence_id=`.
     pub deleted_occurrences: Vec<String>,
+    /// Occurrences moved or resized with `PATCH …?occurrence_id=`, by occurrence id.
+    #[serde(default)]
+    pub occurrence_changes: BTreeMap<String, OccurrenceChange>,
     /// `waiting`, `started`.
     pub status: String,
     /// Uuids of the sessions played so far: the first session has `uuid`, later ones new uuids.
     pub instances: Vec<String>,
+}
+
+/// What `PATCH /meetings/{id}?occurrence_id=` changed on one occurrence; the occurrence keeps its id.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct OccurrenceChange {
+    pub start_time_ms: Option<i64>,
+    pub duration: Option<u32>,
+    pub agenda: Option<String>,
+}
+
+/// One played session of a meeting, for `GET /past_meetings/{uuid}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct PastMeeting {
+    pub uuid: String,
+    pub meeting_id: i64,
+    pub host_id: String,
+    pub host_email: String,
+    pub host_name: String,
+    pub topic: String,
+    pub kind: u8,
+    pub start_ms: i64,
+    /// Set when `meeting.ended` was sent; until then Zoom answers "not ended".
+    pub end_ms: Option<i64>,
+    pub participants: Vec<PastParticipant>,
+}
+
+/// One join of one person (a person who rejoins has several).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct PastParticipant {
+    /// The account user id, or empty for guests.
+    pub id: String,
+    /// The id of this join, valid in this meeting only.
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub join_ms: i64,
+    pub leave_ms: i64,
 }
 
 /// One file of a cloud recording.
@@ -110,6 +176,9 @@ pub(crate) struct Store {
     pub daily_writes: BTreeMap<String, u32>,
     /// How many uuids were made, for the every-Nth-uuid-has-a-slash rule.
     pub uuids_made: u64,
+    /// Played sessions by uuid, kept after their meeting is deleted (as Zoom's reports are).
+    #[serde(default)]
+    pub past_meetings: BTreeMap<String, PastMeeting>,
 }
 
 impl Store {

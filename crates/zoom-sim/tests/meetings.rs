@@ -2,8 +2,10 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use serde_json::{Value, json};
-use zoom_sim::{ZoomSim, ZoomSimConfig};
+use zoom_sim::{ManualClock, ZoomSim, ZoomSimConfig};
 
 struct Api {
     sim: ZoomSim,
@@ -12,8 +14,11 @@ struct Api {
 }
 
 impl Api {
+    /// A simulator whose clock stands at 2026-11-01T00:00:00Z, before every meeting these tests
+    /// schedule, so no occurrence is over (Zoom hides those).
     async fn start() -> Self {
-        let sim = common::start(ZoomSimConfig::default()).await;
+        let clock = ManualClock::at(1_793_491_200_000);
+        let sim = common::start(ZoomSimConfig { clock: Arc::new(clock), ..ZoomSimConfig::default() }).await;
         let http = common::client();
         let token = common::token(&http, &sim).await;
         Self { sim, http, token }
@@ -195,6 +200,7 @@ async fn invalid_fields_are_400_code_300_naming_the_field() {
     api.assert_invalid(json!({"type": 2, "duration": "45"}), "duration").await;
     api.assert_invalid(json!({"type": 2, "timezone": "Mars/Olympus"}), "timezone").await;
     api.assert_invalid(json!({"type": 2, "topic": "x".repeat(201)}), "topic").await;
+    api.assert_invalid(json!({"type": 2, "agenda": "x".repeat(2001)}), "agenda").await;
     api.assert_invalid(json!({"type": 8, "start_time": "2026-12-07T09:00:00Z"}), "recurrence").await;
     api.assert_invalid(weekly(json!({"type": 2, "weekly_days": 2})), "recurrence.weekly_days").await;
     api.assert_invalid(weekly(json!({"type": 2, "weekly_days": [2, 4]})), "recurrence.weekly_days").await;

@@ -15,6 +15,7 @@ fn limits(medium: u32, light: u32, daily: u32) -> RateLimits {
         light_per_second: light,
         heavy_per_second: 10,
         daily_meeting_writes_per_user: daily,
+        daily_limit_headers: true,
     }
 }
 
@@ -89,7 +90,11 @@ async fn the_daily_create_and_update_limit_answers_429_until_midnight_utc() {
     assert_eq!(limited.headers()["x-ratelimit-type"], "Daily-limit");
     let body: serde_json::Value = limited.json().await.expect("json");
     assert_eq!(body["code"], 429);
-    assert!(body["message"].as_str().is_some_and(|m| m.contains("daily rate limit of (3)")), "{body}");
+    assert_eq!(
+        body["message"],
+        "You have exceeded the daily rate limit (3) of Meeting Create/Update API requests permitted for this \
+         particular user. You may resume these requests at GMT 00:00:00."
+    );
     let patch_limited = http
         .patch(format!("{}/meetings/{}", sim.api_base_url(), first["id"]))
         .bearer_auth(&token)
@@ -132,4 +137,24 @@ async fn the_rate_limit_counters_are_visible_over_http() {
     assert_eq!(medium["rejected"], 1);
     assert_eq!(snapshot["daily"][0]["count"], 1);
     assert_eq!(snapshot["daily_limit"], 100);
+}
+
+#[tokio::test]
+async fn the_daily_limit_can_answer_with_its_body_alone_as_zoom_has_been_seen_to() {
+    let clock = ManualClock::at(1_764_583_200_000); // 2025-12-01T10:00:00Z
+    let config = ZoomSimConfig {
+        rate_limits: RateLimits { daily_limit_headers: false, ..limits(100, 100, 1) },
+        clock: Arc::new(clock),
+        ..ZoomSimConfig::default()
+    };
+    let sim = common::start(config).await;
+    let http = common::client();
+    let token = common::token(&http, &sim).await;
+    assert_eq!(create(&http, &sim, &token, "oleg@butterboard.online").await.status(), 201);
+    let limited = create(&http, &sim, &token, "oleg@butterboard.online").await;
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().get("retry-after").is_none());
+    assert!(limited.headers().get("x-ratelimit-type").is_none());
+    let body: serde_json::Value = limited.json().await.expect("json");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("daily rate limit (1)")), "{body}");
 }

@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use support::{FaultProxy, HOST, client, config, recorded_script, sim};
+use support::{HOST, NOV_1_2026_MS, client, config, recorded_script, sim, sim_at};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use zoom::rest::{
     ByteRange, CreateMeeting, Invitee, MeetingSettings, MeetingType, Recurrence, UpdateMeeting, ZoomClient, ZoomError,
 };
 use zoom::webhook::events::DownloadToken;
-use zoom_sim::{ManualClock, RateLimits, ZoomSimConfig};
+use zoom_sim::{Fault, ManualClock, RateLimits, ZoomSimConfig};
 
 fn meeting(topic: &str) -> CreateMeeting {
     let start = OffsetDateTime::parse("2026-12-01T09:00:00Z", &Rfc3339).expect("time");
@@ -90,7 +90,7 @@ async fn a_meeting_is_created_read_updated_and_deleted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_weekly_recurring_meeting_lists_its_occurrences_and_one_can_be_deleted() {
-    let sim = sim(ZoomSimConfig::default()).await;
+    let (sim, _clock) = sim_at(NOV_1_2026_MS, ZoomSimConfig::default()).await;
     let client = client(&sim);
     let mut weekly = meeting("One-on-one");
     weekly.kind = MeetingType::RecurringFixedTime;
@@ -105,7 +105,7 @@ async fn a_weekly_recurring_meeting_lists_its_occurrences_and_one_can_be_deleted
     assert_eq!(read.occurrences.len(), 5);
     assert!(read.occurrences.iter().all(|o| o.occurrence_id != first));
     let invalid = client.delete_occurrence(created.id, "123").await.expect_err("not an occurrence");
-    assert_eq!((invalid.status(), invalid.code()), (Some(400), Some(300)));
+    assert_eq!((invalid.status(), invalid.code()), (Some(400), Some(3000)), "Invalid occurrence_id.");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,21 +175,22 @@ async fn the_daily_create_limit_fails_at_once_with_its_iso_reset_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_5xx_is_retried_with_backoff_for_reads_and_not_for_creates() {
     let sim = sim(ZoomSimConfig::default()).await;
-    let created = client(&sim).create_meeting(HOST, &meeting("m")).await.expect("create");
-    let proxy = FaultProxy::start(sim.base_url(), "/v2/meetings/", 503, 2).await;
-    let client = ZoomClient::new(config(&format!("{}/v2", proxy.base_url), &sim.oauth_url())).expect("client");
+    let client = client(&sim);
+    let created = client.create_meeting(HOST, &meeting("m")).await.expect("create");
+    sim.inject_fault(Fault::status("GET", "/v2/meetings/*", 503, 2)).expect("fault");
     let read = client.get_meeting(created.id).await.expect("succeeds on the third try");
     assert_eq!(read.id, created.id);
-    assert_eq!(proxy.hits.load(std::sync::atomic::Ordering::SeqCst), 3);
+    assert_eq!(sim.faults()[0].hits, 2);
+    sim.clear_faults();
 
-    let failing = FaultProxy::start(sim.base_url(), "/meetings", 500, 100).await;
-    let client = ZoomClient::new(config(&format!("{}/v2", failing.base_url), &sim.oauth_url())).expect("client");
+    sim.inject_fault(Fault { times: None, ..Fault::status("POST", "/v2/users/*/meetings", 500, 1) }).expect("fault");
+    sim.inject_fault(Fault { times: None, ..Fault::status("GET", "/v2/meetings/*", 500, 1) }).expect("fault");
     let error = client.create_meeting(HOST, &meeting("m2")).await.expect_err("a create is not repeated");
     assert_eq!(error.status(), Some(500));
-    assert_eq!(failing.hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(sim.faults()[0].hits, 1);
     let error = client.get_meeting(created.id).await.expect_err("reads give up after max_attempts");
     assert_eq!(error.status(), Some(500));
-    assert_eq!(failing.hits.load(std::sync::atomic::Ordering::SeqCst), 1 + 4);
+    assert_eq!(sim.faults()[1].hits, 4);
 }
 
 /// Plays a recorded meeting and returns (meeting uuid, the MP4 file's id and url, download token).

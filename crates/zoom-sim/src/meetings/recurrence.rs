@@ -7,7 +7,7 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use crate::clock::zoom_time;
-use crate::store::Recurrence;
+use crate::store::{Meeting, Recurrence};
 
 /// Zoom never lists more than 50 occurrences of one series.
 const MAX_OCCURRENCES: usize = 50;
@@ -58,6 +58,34 @@ pub(crate) fn occurrences(
         }
     }
     out
+}
+
+/// The occurrences of a recurring meeting as Zoom lists them: deleted ones left out, moved or
+/// resized ones with their new start and duration (and their original id), in start order.
+pub(crate) fn of_meeting(m: &Meeting) -> Vec<Occurrence> {
+    let Some(rec) = &m.recurrence else {
+        return Vec::new();
+    };
+    let mut list = occurrences(m.start_time_ms, &m.timezone, m.duration, rec, &m.deleted_occurrences);
+    for occurrence in &mut list {
+        let Some(change) = m.occurrence_changes.get(&occurrence.occurrence_id) else {
+            continue;
+        };
+        if let Some(ms) = change.start_time_ms {
+            occurrence.start_time = zoom_time(ms);
+        }
+        if let Some(duration) = change.duration {
+            occurrence.duration = duration;
+        }
+    }
+    // zoom_time sorts like the instant it names.
+    list.sort_by(|a, b| a.start_time.cmp(&b.start_time));
+    list
+}
+
+/// The start of an occurrence in epoch milliseconds.
+pub(crate) fn start_ms(occurrence: &Occurrence) -> i64 {
+    occurrence.start_time.parse::<jiff::Timestamp>().map_or(0, |t| t.as_millisecond())
 }
 
 /// Dates on or after `first` that the rule selects, in order (bounded, so a rule never loops).

@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::clock::zoom_time;
-use crate::meetings::recurrence::occurrences;
+use crate::meetings::recurrence::{self, Occurrence};
 use crate::store::{Meeting, Recurrence};
 
 /// The settings a meeting has when the request does not say otherwise (Zoom's defaults).
@@ -37,7 +37,7 @@ pub(crate) fn default_settings() -> Map<String, Value> {
 }
 
 /// A stable stand-in for Zoom's encrypted passcode in `join_url?pwd=`.
-fn encrypted_password(m: &Meeting) -> String {
+pub(crate) fn encrypted_password(m: &Meeting) -> String {
     let digest = Sha256::digest(format!("{}:{}", m.id, m.password).as_bytes());
     hex::encode(&digest[..16])
 }
@@ -67,8 +67,24 @@ fn recurrence_json(r: &Recurrence) -> Value {
     Value::Object(out)
 }
 
-/// The JSON body of `POST /users/{userId}/meetings` (201) and `GET /meetings/{meetingId}` (200).
-pub(crate) fn meeting_json(m: &Meeting, base_url: &str) -> Value {
+/// The occurrences Zoom shows: with `now_ms`, only those not over yet (what `GET` answers unless
+/// `show_previous_occurrences=true`); with `None`, all of them.
+pub(crate) fn visible_occurrences(m: &Meeting, now_ms: Option<i64>) -> Vec<Occurrence> {
+    let mut list = recurrence::of_meeting(m);
+    if let Some(now) = now_ms {
+        list.retain(|o| recurrence::start_ms(o) + i64::from(o.duration) * 60_000 > now);
+    }
+    list
+}
+
+/// The meeting's `join_url`.
+pub(crate) fn join_url(m: &Meeting, base_url: &str) -> String {
+    format!("{base_url}/j/{}?pwd={}", m.id, encrypted_password(m))
+}
+
+/// The JSON body of `POST /users/{userId}/meetings` (201) and `GET /meetings/{meetingId}` (200);
+/// `now_ms` hides the occurrences that are over (see [`visible_occurrences`]).
+pub(crate) fn meeting_json(m: &Meeting, base_url: &str, now_ms: Option<i64>) -> Value {
     let pwd = encrypted_password(m);
     let mut out = json!({
         "uuid": m.uuid,
@@ -83,7 +99,7 @@ pub(crate) fn meeting_json(m: &Meeting, base_url: &str) -> Value {
         "agenda": m.agenda,
         "created_at": zoom_time(m.created_at_ms),
         "start_url": format!("{base_url}/s/{}?zak=sim", m.id),
-        "join_url": format!("{base_url}/j/{}?pwd={pwd}", m.id),
+        "join_url": join_url(m, base_url),
         "password": m.password,
         "h323_password": m.password,
         "encrypted_password": pwd,
@@ -100,8 +116,7 @@ pub(crate) fn meeting_json(m: &Meeting, base_url: &str) -> Value {
     if let Some(r) = &m.recurrence {
         map.insert("recurrence".into(), recurrence_json(r));
         if m.kind == 8 {
-            let occ = occurrences(m.start_time_ms, &m.timezone, m.duration, r, &m.deleted_occurrences);
-            map.insert("occurrences".into(), json!(occ));
+            map.insert("occurrences".into(), json!(visible_occurrences(m, now_ms)));
         }
     }
     out

@@ -4,6 +4,7 @@
 //! recording appears in the API once its event is sent.
 
 mod build;
+mod host;
 mod recording;
 pub(crate) mod typical;
 
@@ -18,7 +19,7 @@ use crate::error::ApiError;
 use crate::ids;
 use crate::script::PlayScript;
 use crate::state::{AppState, lock};
-use crate::store::Meeting;
+use crate::users::{self, settings as user_settings};
 use crate::webhooks;
 use build::{Session, Step};
 
@@ -76,7 +77,7 @@ pub(crate) fn start(state: &Arc<AppState>, meeting_id: i64, script: PlayScript) 
         return Err(ApiError::Conflict(format!("meeting {meeting_id} is already being played")));
     }
     let guard = PlayingGuard { state: Arc::clone(state), meeting_id };
-    let (meeting, uuid, people) = {
+    let (session, uuid) = {
         let mut store = lock(&state.store);
         let meeting = store
             .meetings
@@ -85,6 +86,12 @@ pub(crate) fn start(state: &Arc<AppState>, meeting_id: i64, script: PlayScript) 
             .ok_or_else(|| ApiError::MeetingNotFound(meeting_id.to_string()))?;
         let duration_secs = script.duration_secs.unwrap_or(u64::from(meeting.duration) * 60).max(1);
         script.check(duration_secs)?;
+        // What the host's settings turn off does not happen, whatever the script says.
+        let host = store.users.get(&meeting.host_id).cloned();
+        let script = match &host {
+            Some(host) => host::apply(script, &user_settings::effective(&host.settings)),
+            None => script,
+        };
         // The first session has the uuid returned at creation; every later one gets a new uuid.
         let uuid = if meeting.instances.is_empty() {
             meeting.uuid.clone()
@@ -96,11 +103,15 @@ pub(crate) fn start(state: &Arc<AppState>, meeting_id: i64, script: PlayScript) 
         if let Some(m) = store.meetings.get_mut(&meeting_id) {
             m.instances.push(uuid.clone());
         }
-        (meeting, uuid, people)
+        let account_id = state.config.account_id.clone();
+        let session = Session::new(meeting, uuid.clone(), state.now_ms(), script, people, account_id);
+        let host_name =
+            host.as_ref().map_or_else(|| users::display_name(&session.meeting.host_email), users::full_name);
+        store.past_meetings.insert(uuid.clone(), host::past_meeting(&session, host_name));
+        (session, uuid)
     };
     state.changed();
-    let compression = script.time_compression.unwrap_or(state.config.time_compression);
-    let session = Session::new(meeting, uuid.clone(), state.now_ms(), script, people, state.config.account_id.clone());
+    let compression = session.script.time_compression.unwrap_or(state.config.time_compression);
     let steps = build::steps(&session);
     let (tx, rx) = watch::channel(None);
     let task_state = Arc::clone(state);
@@ -130,7 +141,7 @@ async fn run(state: &Arc<AppState>, session: Session, steps: Vec<(u64, Step)>, c
             _ = state.shutdown.cancelled() => return report,
         }
         let event_ts = session.base_ms + offset_ms as i64;
-        set_status(state, &session.meeting, &step);
+        set_status(state, &session, &step);
         let built = build::event(state, &session, &step, event_ts);
         if let Some(token) = built.download_token {
             report.download_token = Some(token);
@@ -144,15 +155,23 @@ async fn run(state: &Arc<AppState>, session: Session, steps: Vec<(u64, Step)>, c
     report
 }
 
-/// A started meeting shows `started` in the API until it ends.
-fn set_status(state: &AppState, meeting: &Meeting, step: &Step) {
+/// A started meeting shows `started` in the API until it ends; an ended session becomes a past
+/// meeting.
+fn set_status(state: &AppState, session: &Session, step: &Step) {
     let status = match step {
         Step::Started => "started",
         Step::Ended => "waiting",
         _ => return,
     };
-    if let Some(m) = lock(&state.store).meetings.get_mut(&meeting.id) {
+    let mut store = lock(&state.store);
+    if let Some(m) = store.meetings.get_mut(&session.meeting.id) {
         m.status = status.into();
     }
+    if matches!(step, Step::Ended)
+        && let Some(past) = store.past_meetings.get_mut(&session.uuid)
+    {
+        past.end_ms = Some(session.at(session.duration_secs));
+    }
+    drop(store);
     state.changed();
 }

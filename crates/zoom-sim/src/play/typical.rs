@@ -6,19 +6,7 @@ use serde_json::Value;
 
 use crate::script::{PlayScript, ScriptChat, ScriptCue, ScriptParticipant, ScriptRecording, ScriptSegment};
 use crate::store::Meeting;
-
-fn display_name(email: &str) -> String {
-    let local = email.split('@').next().unwrap_or(email);
-    local
-        .split(['.', '_', '-'])
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut chars = w.chars();
-            chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+use crate::users::display_name;
 
 fn invitees(meeting: &Meeting) -> Vec<String> {
     match meeting.settings.get("meeting_invitees") {

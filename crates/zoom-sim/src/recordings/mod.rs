@@ -10,8 +10,6 @@ use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jiff::civil::Date;
 use serde_json::{Value, json};
 
@@ -115,15 +113,7 @@ pub(crate) async fn list(
     if from.checked_add(jiff::Span::new().months(1)).is_ok_and(|limit| to > limit) {
         return Err(ApiError::invalid("to", "the date range can be at most one month"));
     }
-    let page_size = match query.get("page_size").map(|p| p.parse::<usize>()) {
-        None => 30,
-        Some(Ok(n @ 1..=300)) => n,
-        Some(_) => return Err(ApiError::invalid("page_size", "must be a number from 1 to 300")),
-    };
-    let offset = match query.get("next_page_token").filter(|t| !t.is_empty()) {
-        None => 0,
-        Some(t) => decode_page_token(t).ok_or_else(|| ApiError::invalid("next_page_token", "is not a valid token"))?,
-    };
+    let page = crate::paging::request(&query)?;
     let trash = query.get("trash").is_some_and(|t| t == "true");
 
     let mut store = lock(&state.store);
@@ -138,30 +128,16 @@ pub(crate) async fn list(
         })
         .collect();
     matching.sort_by_key(|r| std::cmp::Reverse(r.start_time_ms));
-    let total = matching.len();
-    let page: Vec<RecordingView> = matching
-        .iter()
-        .skip(offset)
-        .take(page_size)
-        .map(|r| RecordingView::of(r, &r.files, &state.config.account_id, &state.base_url))
-        .collect();
-    let next = if offset + page.len() < total { encode_page_token(offset + page.len()) } else { String::new() };
+    let page = page.cut(matching);
+    let meetings: Vec<RecordingView> =
+        page.items.iter().map(|r| RecordingView::of(r, &r.files, &state.config.account_id, &state.base_url)).collect();
     Ok(Json(json!({
         "from": from.to_string(),
         "to": to.to_string(),
-        "page_count": total.div_ceil(page_size),
-        "page_size": page_size,
-        "total_records": total,
-        "next_page_token": next,
-        "meetings": page,
+        "page_count": page.page_count,
+        "page_size": page.page_size,
+        "total_records": page.total_records,
+        "next_page_token": page.next_page_token,
+        "meetings": meetings,
     })))
-}
-
-fn encode_page_token(offset: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("sim:{offset}"))
-}
-
-fn decode_page_token(token: &str) -> Option<usize> {
-    let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
-    String::from_utf8(bytes).ok()?.strip_prefix("sim:")?.parse().ok()
 }

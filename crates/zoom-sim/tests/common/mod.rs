@@ -197,3 +197,17 @@ pub async fn assert_zoom_error(response: reqwest::Response, status: u16, code: i
     assert!(body["message"].is_string(), "{body}");
     body
 }
+
+/// `GET url` with the token.
+pub async fn get(http: &reqwest::Client, url: &str, token: &str) -> reqwest::Response {
+    http.get(url).bearer_auth(token).send().await.expect("request")
+}
+
+/// `GET url` with the token, expecting 200 and JSON.
+pub async fn get_ok(http: &reqwest::Client, url: &str, token: &str) -> Value {
+    let response = get(http, url, token).await;
+    let status = response.status();
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(status, 200, "{url}: {body}");
+    body
+}

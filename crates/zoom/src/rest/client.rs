@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use super::budget::{Budget, BudgetConfig, Category};
 use super::errors::{ErrorBody, ZoomError};
 use super::oauth::{Account, Credentials};
-use super::retry::{RetryAfter, RetryPolicy, next_utc_midnight};
+use super::retry::{RetryAfter, RetryPolicy, is_daily_limit, next_utc_midnight};
 
 /// Where Zoom is and how the client behaves.
 #[derive(Debug, Clone)]
@@ -256,11 +256,7 @@ impl ZoomClient {
     fn rate_limited(&self, category: Category, attempt: u32, headers: &HeaderMap, message: String) -> Outcome {
         let now = OffsetDateTime::now_utc();
         let retry_after = headers.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(RetryAfter::parse);
-        let daily = headers
-            .get("x-ratelimit-type")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| t.eq_ignore_ascii_case("daily-limit"));
-        if daily {
+        if is_daily_limit(headers.get("x-ratelimit-type").and_then(|v| v.to_str().ok()), &message) {
             let reset_at = match retry_after {
                 Some(RetryAfter::At(at)) => at,
                 Some(RetryAfter::Delay(d)) => now + d,

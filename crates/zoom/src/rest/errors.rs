@@ -15,8 +15,9 @@ pub enum ZoomError {
     /// A per-second rate limit that did not clear within the retry policy.
     #[error("zoom rate limit reached; retry after {retry_after:?}")]
     RateLimited { retry_after: Duration, message: String },
-    /// The per-user daily meeting create/update limit (100 a day); it resets at `reset_at`
-    /// (00:00 UTC).
+    /// The per-user daily meeting create/update limit (100 a day; or an account's daily quota);
+    /// it resets at `reset_at` (00:00 UTC, or Zoom's `Retry-After`). Never retried: waiting
+    /// until then is the caller's decision.
     #[error("zoom daily meeting create/update limit reached; resets at {reset_at}")]
     DailyLimit { reset_at: OffsetDateTime, message: String },
     /// The token endpoint refused the app's credentials or account.

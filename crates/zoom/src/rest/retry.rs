@@ -88,6 +88,14 @@ impl RetryAfter {
     }
 }
 
+/// Whether a 429 is a daily limit (the per-user meeting create/update limit, or an account's daily
+/// quota) rather than a per-second one. Zoom documents `X-RateLimit-Type: Daily-limit`, but has
+/// been seen to answer the daily meeting limit with the body alone, whose message names it.
+pub(crate) fn is_daily_limit(limit_type: Option<&str>, message: &str) -> bool {
+    limit_type.is_some_and(|t| t.trim().eq_ignore_ascii_case("daily-limit"))
+        || message.to_ascii_lowercase().contains("daily rate limit")
+}
+
 /// The next 00:00 UTC after `now`, when Zoom's daily limits reset.
 pub fn next_utc_midnight(now: OffsetDateTime) -> OffsetDateTime {
     let today = now.to_offset(time::UtcOffset::UTC).date();
@@ -126,6 +134,17 @@ mod tests {
         }
         let spread: std::collections::HashSet<Duration> = (0..50).map(|_| policy.backoff(3)).collect();
         assert!(spread.len() > 10, "jittered, not constant");
+    }
+
+    #[test]
+    fn a_daily_limit_is_told_by_its_header_or_by_its_message() {
+        let per_second = "You have reached the maximum per-second rate limit for this API. Try again later.";
+        let daily = "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests permitted \
+                     for this particular user. You may resume these requests at GMT 00:00:00.";
+        assert!(is_daily_limit(Some("Daily-limit"), ""));
+        assert!(is_daily_limit(None, daily));
+        assert!(!is_daily_limit(Some("QPS"), per_second));
+        assert!(!is_daily_limit(None, per_second));
     }
 
     #[test]

@@ -1,16 +1,10 @@
-//! The Zoom simulator on port 0, a client pointed at it, and a fault proxy that answers chosen
-//! requests with 5xx before passing the rest to the simulator (the simulator has no 5xx faults).
+//! The Zoom simulator on port 0 and a client pointed at it. Faults (5xx, latency) are injected in
+//! the simulator itself (`ZoomSim::inject_fault`).
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use zoom::rest::{BudgetConfig, ClientConfig, Credentials, RetryPolicy, ZoomClient};
 use zoom_sim::{ZoomSim, ZoomSimConfig};
@@ -65,68 +59,24 @@ pub fn recorded_script(mp4_size: u64) -> zoom_sim::PlayScript {
     .expect("script parses")
 }
 
-/// A proxy in front of the simulator that answers the first `failures` requests whose path
-/// contains `path_part` with `status`, and forwards everything else.
-pub struct FaultProxy {
-    pub base_url: String,
-    pub hits: Arc<AtomicUsize>,
+/// 2026-11-01T00:00:00Z: before every meeting the tests schedule, so no occurrence is over.
+pub const NOV_1_2026_MS: i64 = 1_793_491_200_000;
+
+/// A simulator whose clock stands still at `ms` until moved; its tokens outlive the moves.
+pub async fn sim_at(ms: i64, config: ZoomSimConfig) -> (ZoomSim, zoom_sim::ManualClock) {
+    let clock = zoom_sim::ManualClock::at(ms);
+    let config = ZoomSimConfig {
+        clock: std::sync::Arc::new(clock.clone()),
+        token_ttl: Duration::from_secs(90 * 86_400),
+        ..config
+    };
+    (sim(config).await, clock)
 }
 
-struct ProxyState {
-    target: String,
-    path_part: String,
-    status: StatusCode,
-    failures: usize,
-    hits: Arc<AtomicUsize>,
-    http: reqwest::Client,
-}
-
-impl FaultProxy {
-    pub async fn start(target: &str, path_part: &str, status: u16, failures: usize) -> FaultProxy {
-        let hits = Arc::new(AtomicUsize::new(0));
-        let state = Arc::new(ProxyState {
-            target: target.trim_end_matches('/').to_string(),
-            path_part: path_part.to_string(),
-            status: StatusCode::from_u16(status).expect("status"),
-            failures,
-            hits: hits.clone(),
-            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("proxy client"),
-        });
-        let app = axum::Router::new().fallback(forward).with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base_url = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        FaultProxy { base_url, hits }
-    }
-}
-
-async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Response {
-    let path = request.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
-    if path.contains(&state.path_part) {
-        let hit = state.hits.fetch_add(1, Ordering::SeqCst);
-        if hit < state.failures {
-            return (state.status, axum::Json(json!({"code": state.status.as_u16(), "message": "injected fault"})))
-                .into_response();
-        }
-    }
-    let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, 16 * 1024 * 1024).await.unwrap_or_default();
-    let mut outgoing = state.http.request(parts.method, format!("{}{path}", state.target)).body(body);
-    for (name, value) in &parts.headers {
-        if name != "host" {
-            outgoing = outgoing.header(name, value);
-        }
-    }
-    match outgoing.send().await {
-        Ok(answer) => {
-            let mut response = Response::builder().status(answer.status().as_u16());
-            for (name, value) in answer.headers() {
-                response = response.header(name, value);
-            }
-            response
-                .body(Body::from_stream(answer.bytes_stream()))
-                .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
-        }
-        Err(_) => StatusCode::BAD_GATEWAY.into_response(),
-    }
+/// A scheduled meeting at `start` (`yyyy-MM-ddTHH:mm:ssZ`) for 30 minutes with `agenda`.
+pub fn scheduled(topic: &str, start: &str, agenda: &str) -> zoom::rest::CreateMeeting {
+    let start = time::OffsetDateTime::parse(start, &time::format_description::well_known::Rfc3339).expect("time");
+    let mut meeting = zoom::rest::CreateMeeting::scheduled(topic, start, 30);
+    meeting.agenda = Some(agenda.to_string());
+    meeting
 }
