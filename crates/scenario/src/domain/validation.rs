@@ -168,6 +168,9 @@ fn validate_stage(
             None
         }),
     };
+    if let Some(privacy) = recording_privacy {
+        hidden_previous_recordings(warnings, field, s, privacy);
+    }
     let is_meeting = kind == Some(StageKind::Meeting);
     let mut duration_minutes = 0;
     if is_meeting {
@@ -202,6 +205,29 @@ fn validate_stage(
         recording_privacy: recording_privacy?,
         schedule_automatically: is_meeting && s.schedule_automatically,
     })
+}
+
+/// A `previous_recording` material on a stage whose privacy keeps the recording from later
+/// cohorts stays empty for everyone but HR: accepted, since HR may still want it, but worth a
+/// warning.
+fn hidden_previous_recordings(warnings: &mut Vec<Warning>, field: &str, s: &StageDraft, privacy: RecordingPrivacy) {
+    if privacy.opens_to_later_cohorts() {
+        return;
+    }
+    let linked = s
+        .materials
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| MaterialKind::parse(&m.kind) == Some(MaterialKind::PreviousRecording));
+    for (i, _) in linked {
+        warnings.push(Warning {
+            field: format!("{field}.materials[{i}]"),
+            message: format!(
+                "links the previous recording, but recording_privacy {} keeps it from new employees: only HR will see the link (organization shares it)",
+                privacy.as_str()
+            ),
+        });
+    }
 }
 
 fn duration(v: &mut Violations, warnings: &mut Vec<Warning>, field: &str, s: &StageDraft) -> u32 {

@@ -1,2 +1,3 @@
 pub mod bad_input;
+pub mod privacy;
 pub mod rbac;
