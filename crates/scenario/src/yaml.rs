@@ -124,6 +124,15 @@ struct MaterialDoc {
     kind: String,
 }
 
+/// How documents are read: YAML 1.2 booleans only (`yes` is not `true`), and errors without a
+/// copy of the surrounding document (the location is enough, and the message stays one line).
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        strict_booleans: true,
+        with_snippet: false,
+    }
+}
+
 /// Reads a YAML scenario into a draft; a syntax or shape error is one violation on `field`
 /// carrying the parser's location.
 pub fn parse(text: &str) -> Result<ScenarioDraft, Violation> {
@@ -133,8 +142,11 @@ pub fn parse(text: &str) -> Result<ScenarioDraft, Violation> {
     if text.len() > MAX_YAML_BYTES {
         return Err(Violation::new("", format!("is larger than {MAX_YAML_BYTES} bytes")));
     }
-    let doc: ScenarioDoc =
-        serde_yaml::from_str(text).map_err(|e| Violation::new("", format!("is not a valid scenario: {e}")))?;
+    let doc: ScenarioDoc = serde_saphyr::from_str_with_options(text, options()).map_err(|e| {
+        // The messages meant for the people writing a document, not for the code reading it.
+        let message = e.render_with_formatter(&serde_saphyr::UserMessageFormatter);
+        Violation::new("", format!("is not a valid scenario: {message}"))
+    })?;
     Ok(ScenarioDraft {
         name: doc.name,
         description: doc.description,
@@ -181,7 +193,7 @@ fn stage_draft(s: StageDoc) -> StageDraft {
 }
 
 /// Writes a scenario as YAML that [`parse`] reads back to the same definition.
-pub fn render(definition: &ScenarioDefinition) -> Result<String, serde_yaml::Error> {
+pub fn render(definition: &ScenarioDefinition) -> Result<String, serde_saphyr::SerializeError> {
     let doc = ScenarioDoc {
         name: definition.name.clone(),
         description: definition.description.clone(),
@@ -189,7 +201,7 @@ pub fn render(definition: &ScenarioDefinition) -> Result<String, serde_yaml::Err
         holidays: definition.holidays.0.iter().map(ToString::to_string).collect(),
         stages: definition.stages.iter().map(stage_doc).collect(),
     };
-    serde_yaml::to_string(&doc)
+    serde_saphyr::to_string(&doc)
 }
 
 fn stage_doc(s: &Stage) -> StageDoc {
@@ -257,6 +269,16 @@ mod tests {
             validate(&parse(&render(&first).expect("render")).expect("reparse"), None).expect("valid").definition;
         assert_eq!(first, again);
         assert_eq!(first.stages.len(), 3);
+    }
+
+    #[test]
+    fn yes_is_not_a_boolean_and_an_unquoted_time_stays_text() {
+        let stage =
+            "name: x\nstages:\n  - title: a\n    timing: { offset: { unit: days, amount: 1, local_time: 11:00 } }\n";
+        let draft = parse(stage).expect("parses");
+        assert_eq!(draft.stages[0].timing.offset.as_ref().map(|o| o.local_time.as_str()), Some("11:00"));
+        let error = parse(&format!("{stage}    schedule_automatically: yes\n")).expect_err("yes is text in YAML 1.2");
+        assert!(error.description.contains("line 5"), "{}", error.description);
     }
 
     #[test]
