@@ -47,7 +47,9 @@ pub fn validate(
     }
     let mut stages = Vec::with_capacity(draft.stages.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (index, stage) in draft.stages.iter().enumerate() {
+    // Past the limit the rest is not looked at: the count is the violation, and the work on one
+    // request stays bounded.
+    for (index, stage) in draft.stages.iter().take(MAX_STAGES).enumerate() {
         let field = format!("stages[{index}]");
         let id = stage_id(&mut v, &field, stage, index, &mut seen);
         if let Some(stage) = validate_stage(&mut v, &mut warnings, &field, stage, id) {
