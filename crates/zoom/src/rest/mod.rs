@@ -3,7 +3,8 @@
 //! [`ZoomClient`] (in [`client`]) makes every call: it takes a token from the account's cache
 //! ([`oauth`]), spends the account's budget for the call's category ([`budget`]), sends with a
 //! timeout, and retries per [`retry`]. The endpoints are in [`meetings`] and [`recordings`];
-//! [`encoding`] builds paths from meeting uuids; [`errors`] types what can fail.
+//! [`origins`] keeps download tokens to Zoom's download hosts; [`encoding`] builds paths from
+//! meeting uuids; [`errors`] types what can fail.
 
 pub mod budget;
 pub mod client;
@@ -11,6 +12,7 @@ pub mod encoding;
 pub mod errors;
 pub mod meetings;
 pub mod oauth;
+pub mod origins;
 pub mod recordings;
 pub mod retry;
 
