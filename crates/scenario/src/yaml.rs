@@ -3,7 +3,8 @@
 //! The document has the shape and field names of the gRPC `Scenario` message, with enumerations
 //! as lower-case words (`kind: meeting`, `unit: business_days`, `weekday: friday`), so a
 //! violation's field path reads the same in both (`stages[0].agenda`). Unknown keys are refused,
-//! so a typo is an error instead of a silently ignored setting. See
+//! so a typo is an error instead of a silently ignored setting. Documents over [`MAX_YAML_BYTES`]
+//! or nested deeper than [`MAX_YAML_DEPTH`] are refused unread ([`YamlError::Refused`]). See
 //! `examples/engineering-onboarding.yaml` in this crate.
 
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,30 @@ use crate::domain::timing::{Timing, format_local_time, weekday_name};
 
 /// Documents larger than this are refused before parsing.
 pub const MAX_YAML_BYTES: usize = 256 * 1024;
+
+/// How deep a document may nest. A scenario nests five levels at most (the document, its stages,
+/// a stage, its timing, the offset); a document deeper than this is refused as soon as the parser
+/// reaches that depth, before anything is built from it. Deep nesting is cheap to send and costly
+/// to parse, so the limit keeps the work on any document within the size limit small.
+pub const MAX_YAML_DEPTH: usize = 16;
+
+/// Why a document gave no draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum YamlError {
+    /// Refused without being read: larger than [`MAX_YAML_BYTES`] or nested deeper than
+    /// [`MAX_YAML_DEPTH`]. Bad input for every call, validation included.
+    Refused(Violation),
+    /// Empty, or read but not a scenario: a syntax or shape error at the parser's location.
+    Invalid(Violation),
+}
+
+impl YamlError {
+    pub fn into_violation(self) -> Violation {
+        match self {
+            YamlError::Refused(violation) | YamlError::Invalid(violation) => violation,
+        }
+    }
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -124,17 +149,33 @@ struct MaterialDoc {
     kind: String,
 }
 
+/// How documents are read: at most [`MAX_YAML_DEPTH`] deep, YAML 1.2 booleans only (`yes` is
+/// not `true`), and errors without a copy of the surrounding document (the location is enough,
+/// and the message stays one line).
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! { max_depth: MAX_YAML_DEPTH, flow_nesting_limit: MAX_YAML_DEPTH },
+        strict_booleans: true,
+        with_snippet: false,
+    }
+}
+
 /// Reads a YAML scenario into a draft; a syntax or shape error is one violation on `field`
 /// carrying the parser's location.
 pub fn parse(text: &str) -> Result<ScenarioDraft, Violation> {
+    read(text).map_err(YamlError::into_violation)
+}
+
+/// [`parse`], telling a document refused unread from one that is not a scenario.
+pub fn read(text: &str) -> Result<ScenarioDraft, YamlError> {
     if text.trim().is_empty() {
-        return Err(Violation::new("", "is required: a YAML scenario"));
+        return Err(YamlError::Invalid(Violation::new("", "is required: a YAML scenario")));
     }
     if text.len() > MAX_YAML_BYTES {
-        return Err(Violation::new("", format!("is larger than {MAX_YAML_BYTES} bytes")));
+        return Err(YamlError::Refused(Violation::new("", format!("is larger than {MAX_YAML_BYTES} bytes"))));
     }
-    let doc: ScenarioDoc =
-        serde_yaml::from_str(text).map_err(|e| Violation::new("", format!("is not a valid scenario: {e}")))?;
+    refuse_deep_nesting(text)?;
+    let doc: ScenarioDoc = serde_saphyr::from_str_with_options(text, options()).map_err(read_error)?;
     Ok(ScenarioDraft {
         name: doc.name,
         description: doc.description,
@@ -142,6 +183,49 @@ pub fn parse(text: &str) -> Result<ScenarioDraft, Violation> {
         holidays: doc.holidays,
         stages: doc.stages.into_iter().map(stage_draft).collect(),
     })
+}
+
+/// Walks the whole document with the parser alone, building nothing, so the depth limit holds
+/// wherever the nesting is: reading into the scenario's types stops at the first value of the
+/// wrong shape, which may come before the depth. Any other error is left to the real read,
+/// which reports it in terms of the scenario.
+fn refuse_deep_nesting(text: &str) -> Result<(), YamlError> {
+    match serde_saphyr::from_str_with_options::<serde::de::IgnoredAny>(text, options()) {
+        Err(error) => match too_deep(&error) {
+            Some(refused) => Err(refused),
+            None => Ok(()),
+        },
+        Ok(_) => Ok(()),
+    }
+}
+
+/// The refusal when `error` is the depth limit: the budget's, or the scanner's own limit on
+/// nested flow collections (it reads ahead of the events the budget counts).
+fn too_deep(error: &serde_saphyr::Error) -> Option<YamlError> {
+    use serde_saphyr::budget::BudgetBreach;
+    use serde_saphyr::granit_parser::ErrorKind;
+    let location = match error.without_snippet() {
+        serde_saphyr::Error::Budget { breach: BudgetBreach::Depth { .. }, location } => location,
+        serde_saphyr::Error::ExternalMessage { source, location, .. }
+            if matches!(&**source, serde_saphyr::ExternalMessageSource::Parser(scan)
+                if matches!(scan.kind(), ErrorKind::RecursionLimitExceeded)) =>
+        {
+            location
+        }
+        _ => return None,
+    };
+    let at = format!("line {}, column {}", location.line(), location.column());
+    let description = format!("is nested deeper than {MAX_YAML_DEPTH} levels (at {at}): a scenario needs 5");
+    Some(YamlError::Refused(Violation::new("", description)))
+}
+
+fn read_error(error: serde_saphyr::Error) -> YamlError {
+    if let Some(refused) = too_deep(&error) {
+        return refused;
+    }
+    // The messages meant for the people writing a document, not for the code reading it.
+    let message = error.render_with_formatter(&serde_saphyr::UserMessageFormatter);
+    YamlError::Invalid(Violation::new("", format!("is not a valid scenario: {message}")))
 }
 
 fn stage_draft(s: StageDoc) -> StageDraft {
@@ -181,7 +265,7 @@ fn stage_draft(s: StageDoc) -> StageDraft {
 }
 
 /// Writes a scenario as YAML that [`parse`] reads back to the same definition.
-pub fn render(definition: &ScenarioDefinition) -> Result<String, serde_yaml::Error> {
+pub fn render(definition: &ScenarioDefinition) -> Result<String, serde_saphyr::SerializeError> {
     let doc = ScenarioDoc {
         name: definition.name.clone(),
         description: definition.description.clone(),
@@ -189,7 +273,7 @@ pub fn render(definition: &ScenarioDefinition) -> Result<String, serde_yaml::Err
         holidays: definition.holidays.0.iter().map(ToString::to_string).collect(),
         stages: definition.stages.iter().map(stage_doc).collect(),
     };
-    serde_yaml::to_string(&doc)
+    serde_saphyr::to_string(&doc)
 }
 
 fn stage_doc(s: &Stage) -> StageDoc {
@@ -257,6 +341,48 @@ mod tests {
             validate(&parse(&render(&first).expect("render")).expect("reparse"), None).expect("valid").definition;
         assert_eq!(first, again);
         assert_eq!(first.stages.len(), 3);
+    }
+
+    #[test]
+    fn yes_is_not_a_boolean_and_an_unquoted_time_stays_text() {
+        let stage =
+            "name: x\nstages:\n  - title: a\n    timing: { offset: { unit: days, amount: 1, local_time: 11:00 } }\n";
+        let draft = parse(stage).expect("parses");
+        assert_eq!(draft.stages[0].timing.offset.as_ref().map(|o| o.local_time.as_str()), Some("11:00"));
+        let error = parse(&format!("{stage}    schedule_automatically: yes\n")).expect_err("yes is text in YAML 1.2");
+        assert!(error.description.contains("line 5"), "{}", error.description);
+    }
+
+    /// `stages: [{goals: [...]}]` with the goals nested to `depth` levels in all.
+    fn nested(depth: usize) -> String {
+        let inner = depth - 3;
+        format!("stages: [{{goals: {}x{}}}]", "[".repeat(inner), "]".repeat(inner))
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_is_read_and_one_level_more_is_refused_unread() {
+        match read(&nested(MAX_YAML_DEPTH)) {
+            Err(YamlError::Invalid(violation)) => {
+                assert!(violation.description.contains("expected string"), "{}", violation.description)
+            }
+            other => panic!("read, and refused for its shape: {other:?}"),
+        }
+        match read(&nested(MAX_YAML_DEPTH + 1)) {
+            Err(YamlError::Refused(violation)) => {
+                assert_eq!(violation.field, "");
+                assert!(violation.description.contains("nested deeper than 16"), "{}", violation.description);
+                assert!(violation.description.contains("line 1"), "{}", violation.description);
+            }
+            other => panic!("refused for its depth: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_example_in_flow_style_reads_as_the_block_style_does() {
+        // JSON is YAML's flow style: every mapping and sequence in brackets, as deep as it gets.
+        let block: ScenarioDoc = serde_saphyr::from_str(crate::EXAMPLE_SCENARIO_YAML).expect("block style");
+        let flow = serde_json::to_string(&block).expect("json");
+        assert_eq!(parse(&flow).expect("flow style"), parse(crate::EXAMPLE_SCENARIO_YAML).expect("block style"));
     }
 
     #[test]

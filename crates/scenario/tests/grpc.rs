@@ -104,6 +104,9 @@ macro_rules! grpc_suite {
             bad_input::every_bad_assignment_is_invalid_argument_naming_its_field_and_writes_nothing,
             bad_input::bad_lists_completions_and_resolutions_name_their_field,
             bad_input::a_duration_outside_the_recommended_range_needs_the_override_and_warns,
+            privacy::an_employee_is_not_handed_a_recording_kept_from_them_and_hr_is,
+            nesting::a_deeply_nested_yaml_is_refused_as_invalid_argument_on_yaml,
+            nesting::the_example_written_in_flow_style_still_parses,
         );
     };
     (@cases $fixture:expr; $($module:ident :: $case:ident),+ $(,)?) => {

@@ -11,10 +11,11 @@ use butterboard_proto::scenario::v1::scenario_service_server::ScenarioService;
 use butterboard_runtime::auth::caller;
 use tonic::{Request, Response, Status};
 
+use crate::app::access::{SCENARIO_READERS, require};
 use crate::app::errors::ServiceError;
 use crate::app::{ResolveTarget, SavedScenario, ScenarioApp};
 use crate::domain::draft::ScenarioDraft;
-use crate::yaml;
+use crate::yaml::{self, YamlError};
 use errors::status;
 
 pub struct Api {
@@ -114,11 +115,17 @@ impl ScenarioService for Api {
         request: Request<pb::ValidateScenarioRequest>,
     ) -> Result<Response<pb::ValidateScenarioResponse>, Status> {
         let caller = caller(&request)?.clone();
+        // Who may validate is known before any work is done on the input.
+        require(&caller, SCENARIO_READERS).map_err(status)?;
         let (draft, prefix) = match &request.get_ref().source {
             Some(pb::validate_scenario_request::Source::Scenario(s)) => (convert::scenario_draft(s), "scenario."),
-            Some(pb::validate_scenario_request::Source::Yaml(text)) => match yaml::parse(text) {
+            Some(pb::validate_scenario_request::Source::Yaml(text)) => match yaml::read(text) {
                 Ok(draft) => (draft, "yaml."),
-                Err(violation) => {
+                // A document refused unread is bad input, not a scenario with violations.
+                Err(YamlError::Refused(violation)) => {
+                    return Err(status(ServiceError::Invalid(vec![violation]).prefixed("yaml.")));
+                }
+                Err(YamlError::Invalid(violation)) => {
                     let violations = vec![violation];
                     return Ok(Response::new(pb::ValidateScenarioResponse {
                         valid: false,

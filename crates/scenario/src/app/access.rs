@@ -7,7 +7,7 @@ use butterboard_runtime::auth::{Caller, Role};
 use super::errors::ServiceError;
 use crate::domain::assignment::AssignmentPeople;
 use crate::domain::instance::employee_may_complete;
-use crate::domain::scenario::StageKind;
+use crate::domain::scenario::{RecordingPrivacy, StageKind};
 use crate::store::assignments::Visibility;
 
 /// PERMISSION_DENIED unless the caller has one of `roles`.
@@ -48,6 +48,13 @@ pub fn may_close(caller: &Caller, people: &AssignmentPeople, kind: StageKind, sk
 /// Resolving the participants of one assignment's stage instance.
 pub fn may_resolve_instance(caller: &Caller, people: &AssignmentPeople) -> bool {
     caller.has(Role::Hr) || caller.has(Role::Service) || manages(caller, people)
+}
+
+/// Whether the caller is handed the link to a stage's earlier recording: HR always, anyone else
+/// (employees, managers, and services passing it on in invitations) only when the stage's
+/// recording is open to later cohorts.
+pub fn may_see_previous_recording(caller: &Caller, privacy: RecordingPrivacy) -> bool {
+    caller.has(Role::Hr) || privacy.opens_to_later_cohorts()
 }
 
 /// Which assignments a list returns to this caller.
@@ -120,6 +127,21 @@ mod tests {
         let service = caller("meeting-orchestrator", &[Role::Service]);
         assert!(may_read_assignment(&service, &anna()) && may_resolve_instance(&service, &anna()));
         assert!(!may_close(&service, &anna(), StageKind::Task, false));
+    }
+
+    #[test]
+    fn only_hr_sees_a_previous_recording_that_is_not_open_to_the_organization() {
+        let hr = caller("helen@example.com", &[Role::Hr]);
+        let others = [
+            caller("anna@example.com", &[Role::Employee]),
+            caller("oleg@example.com", &[Role::Manager]),
+            caller("meeting-orchestrator", &[Role::Service]),
+        ];
+        for privacy in RecordingPrivacy::ALL.iter().copied() {
+            assert!(may_see_previous_recording(&hr, privacy), "{privacy:?}");
+            let open = privacy == RecordingPrivacy::Organization;
+            assert!(others.iter().all(|c| may_see_previous_recording(c, privacy) == open), "{privacy:?}");
+        }
     }
 
     #[test]

@@ -120,7 +120,8 @@ impl ScenarioApp {
             scenarios::load(&mut conn, &assignment.scenario_id, Some(assignment.scenario_version)).await?.ok_or_else(
                 || ServiceError::Internal(anyhow::anyhow!("assignment {id} follows a missing scenario version")),
             )?;
-        fill_recordings(&mut scenario.definition, &recordings::latest(&mut conn, &assignment.scenario_id).await?);
+        let links = recordings::latest(&mut conn, &assignment.scenario_id).await?;
+        fill_recordings(&mut scenario.definition, &links, caller);
         Ok(AssignmentView { assignment, instances, stages: scenario.definition.stages })
     }
 

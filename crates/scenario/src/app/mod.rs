@@ -14,6 +14,7 @@ mod stages;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use butterboard_runtime::auth::Caller;
 use butterboard_runtime::clock::Clock;
 use butterboard_runtime::store::Store;
 
@@ -56,20 +57,22 @@ impl ScenarioApp {
 }
 
 /// Fills the `previous_recording` materials of every stage with the stage's latest archived
-/// recording; without one the material keeps an empty url.
-pub fn fill_recordings(definition: &mut ScenarioDefinition, links: &HashMap<String, RecordingLink>) {
+/// recording, where `caller` may see it ([`access::may_see_previous_recording`]); otherwise the
+/// material keeps an empty url, as it has before any recording was archived.
+pub fn fill_recordings(definition: &mut ScenarioDefinition, links: &HashMap<String, RecordingLink>, caller: &Caller) {
     for stage in &mut definition.stages {
         let link = links.get(&stage.id);
-        fill_stage_recordings(stage, link);
+        fill_stage_recordings(stage, link, caller);
     }
 }
 
 /// [`fill_recordings`] for one stage.
-pub fn fill_stage_recordings(stage: &mut Stage, link: Option<&RecordingLink>) {
-    if let Some(link) = link {
-        for material in stage.materials.iter_mut().filter(|m| m.kind == MaterialKind::PreviousRecording) {
-            material.url = link.folder_link.clone();
-        }
+pub fn fill_stage_recordings(stage: &mut Stage, link: Option<&RecordingLink>, caller: &Caller) {
+    let Some(link) = link.filter(|_| access::may_see_previous_recording(caller, stage.recording_privacy)) else {
+        return;
+    };
+    for material in stage.materials.iter_mut().filter(|m| m.kind == MaterialKind::PreviousRecording) {
+        material.url = link.folder_link.clone();
     }
 }
 

@@ -69,7 +69,7 @@ impl ScenarioApp {
                 "stage {stage_id} recurs for each employee: resolve one of its stage instances"
             )));
         }
-        fill_stage_recording(&mut conn, scenario_id, &mut stage).await?;
+        fill_stage_recording(&mut conn, scenario_id, &mut stage, caller).await?;
         let resolved = self.cohort(&mut conn, scenario_id, stage_id, weight).await?.resolve(&stage);
         Ok(ResolvedStage {
             scenario_id: scenario.id,
@@ -106,7 +106,7 @@ impl ScenarioApp {
         let mut stage = scenario.definition.stage(&instance.stage_id).cloned().ok_or_else(|| {
             ServiceError::Internal(anyhow::anyhow!("stage {} missing from its version", instance.stage_id))
         })?;
-        fill_stage_recording(&mut conn, &instance.scenario_id, &mut stage).await?;
+        fill_stage_recording(&mut conn, &instance.scenario_id, &mut stage, caller).await?;
         let own = CohortMember {
             employee: assignment.people.employee.clone(),
             assignment_id: assignment.id.clone(),
@@ -187,10 +187,11 @@ async fn fill_stage_recording(
     conn: &mut sqlx::AnyConnection,
     scenario_id: &str,
     stage: &mut Stage,
+    caller: &Caller,
 ) -> anyhow::Result<()> {
     if stage.materials.iter().any(|m| m.kind == MaterialKind::PreviousRecording) {
         let links = recordings::latest(conn, scenario_id).await?;
-        fill_stage_recordings(stage, links.get(&stage.id));
+        fill_stage_recordings(stage, links.get(&stage.id), caller);
     }
     Ok(())
 }

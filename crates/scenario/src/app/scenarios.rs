@@ -67,7 +67,7 @@ impl ScenarioApp {
         let mut record = scenarios::load(&mut conn, id, version).await?.ok_or_else(|| {
             ServiceError::NotFound(format!("scenario {id} (version {}) not found", version.unwrap_or(0)))
         })?;
-        fill_recordings(&mut record.definition, &recordings::latest(&mut conn, id).await?);
+        fill_recordings(&mut record.definition, &recordings::latest(&mut conn, id).await?, caller);
         Ok(record)
     }
 

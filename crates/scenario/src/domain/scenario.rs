@@ -58,6 +58,15 @@ named_enum!(
     }
 );
 
+impl RecordingPrivacy {
+    /// Whether the stage's recording may be handed to the new employees of a later cohort as
+    /// their "previous recording" material. Only an organization-wide recording: under the other
+    /// settings they were not among the people who may open it.
+    pub fn opens_to_later_cohorts(self) -> bool {
+        self == RecordingPrivacy::Organization
+    }
+}
+
 named_enum!(
     /// What a material link points at.
     MaterialKind {
@@ -69,7 +78,8 @@ named_enum!(
 );
 
 /// A titled link. For [`MaterialKind::PreviousRecording`] the url is filled in on read from the
-/// stage's latest archived recording.
+/// stage's latest archived recording, where the stage's privacy lets the reader open it
+/// ([`RecordingPrivacy::opens_to_later_cohorts`], or HR).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Material {
     pub title: String,

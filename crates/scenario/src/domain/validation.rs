@@ -47,7 +47,9 @@ pub fn validate(
     }
     let mut stages = Vec::with_capacity(draft.stages.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (index, stage) in draft.stages.iter().enumerate() {
+    // Past the limit the rest is not looked at: the count is the violation, and the work on one
+    // request stays bounded.
+    for (index, stage) in draft.stages.iter().take(MAX_STAGES).enumerate() {
         let field = format!("stages[{index}]");
         let id = stage_id(&mut v, &field, stage, index, &mut seen);
         if let Some(stage) = validate_stage(&mut v, &mut warnings, &field, stage, id) {
@@ -168,6 +170,9 @@ fn validate_stage(
             None
         }),
     };
+    if let Some(privacy) = recording_privacy {
+        hidden_previous_recordings(warnings, field, s, privacy);
+    }
     let is_meeting = kind == Some(StageKind::Meeting);
     let mut duration_minutes = 0;
     if is_meeting {
@@ -202,6 +207,29 @@ fn validate_stage(
         recording_privacy: recording_privacy?,
         schedule_automatically: is_meeting && s.schedule_automatically,
     })
+}
+
+/// A `previous_recording` material on a stage whose privacy keeps the recording from later
+/// cohorts stays empty for everyone but HR: accepted, since HR may still want it, but worth a
+/// warning.
+fn hidden_previous_recordings(warnings: &mut Vec<Warning>, field: &str, s: &StageDraft, privacy: RecordingPrivacy) {
+    if privacy.opens_to_later_cohorts() {
+        return;
+    }
+    let linked = s
+        .materials
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| MaterialKind::parse(&m.kind) == Some(MaterialKind::PreviousRecording));
+    for (i, _) in linked {
+        warnings.push(Warning {
+            field: format!("{field}.materials[{i}]"),
+            message: format!(
+                "links the previous recording, but recording_privacy {} keeps it from new employees: only HR will see the link (organization shares it)",
+                privacy.as_str()
+            ),
+        });
+    }
 }
 
 fn duration(v: &mut Violations, warnings: &mut Vec<Warning>, field: &str, s: &StageDraft) -> u32 {

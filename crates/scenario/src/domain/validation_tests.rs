@@ -165,3 +165,15 @@ fn stage_ids_are_derived_and_made_unique_when_not_given() {
     let ids: Vec<&str> = validated.definition.stages.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["sync", "sync-2", "sync-3"]);
 }
+
+#[test]
+fn stages_past_the_limit_are_not_looked_at() {
+    let mut draft = example();
+    let mut bad = draft.stages[0].clone();
+    bad.id.clear();
+    bad.kind.clear();
+    draft.stages = vec![bad; 5_000];
+    let found = fields(validate(&draft, Some(&hr())));
+    assert_eq!(found[0], "stages", "the count is the first violation");
+    assert_eq!(found.len(), 1 + MAX_STAGES, "only the first {MAX_STAGES} stages are checked");
+}

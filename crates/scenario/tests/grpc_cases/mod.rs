@@ -1,2 +1,4 @@
 pub mod bad_input;
+pub mod nesting;
+pub mod privacy;
 pub mod rbac;

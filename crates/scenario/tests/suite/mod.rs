@@ -3,6 +3,7 @@
 
 pub mod assignments;
 pub mod cohort;
+pub mod privacy;
 pub mod scenarios;
 pub mod scheduler;
 
@@ -31,6 +32,8 @@ macro_rules! scenario_store_suite {
             cohort::compaction_keeps_each_scenario_total_so_kept_cohorts_stay_valid,
             cohort::concurrent_compactions_and_assignments_lose_no_weight,
             cohort::a_resolution_that_finds_change_rows_piling_up_has_them_compacted,
+            privacy::a_previous_recording_reaches_later_cohorts_only_where_the_stage_privacy_allows_it,
+            privacy::validation_and_updates_warn_about_a_previous_recording_the_privacy_hides,
             scheduler::the_scheduler_publishes_each_due_instance_once_with_two_replicas,
             scheduler::the_scheduler_publishes_nothing_twice_across_a_restart,
             scheduler::a_due_instance_left_open_past_the_grace_period_becomes_overdue,

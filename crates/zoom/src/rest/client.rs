@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use super::budget::{Budget, BudgetConfig, Category};
 use super::errors::{ErrorBody, ZoomError};
 use super::oauth::{Account, Credentials};
+use super::origins::{DownloadOrigins, ZOOM_DOWNLOAD_ORIGINS};
 use super::retry::{RetryAfter, RetryPolicy, is_daily_limit, next_utc_midnight};
 
 /// Where Zoom is and how the client behaves.
@@ -32,6 +33,10 @@ pub struct ClientConfig {
     pub budget: BudgetConfig,
     /// Renew a token this long before it expires; default a tenth of its lifetime, at most 5 min.
     pub token_refresh_margin: Option<Duration>,
+    /// Where a download may send its token: `scheme://host[:port]`, the host possibly `*.domain`.
+    /// A `download_url` elsewhere is refused before any request. Default: Zoom's download hosts
+    /// over https ([`ZOOM_DOWNLOAD_ORIGINS`]); a simulator's origin is added to these.
+    pub download_origins: Vec<String>,
 }
 
 impl ClientConfig {
@@ -40,7 +45,8 @@ impl ClientConfig {
         Self::with_urls("https://api.zoom.us/v2", "https://zoom.us/oauth/token", credentials)
     }
 
-    /// Other endpoints (a simulator, a proxy).
+    /// Other endpoints (a simulator, a proxy). Downloads still go only to `download_origins`: add
+    /// a simulator's origin with [`allow_download_origin`](Self::allow_download_origin).
     pub fn with_urls(api_base_url: &str, oauth_url: &str, credentials: Credentials) -> Self {
         Self {
             api_base_url: api_base_url.trim_end_matches('/').to_string(),
@@ -52,7 +58,14 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             budget: BudgetConfig::default(),
             token_refresh_margin: None,
+            download_origins: ZOOM_DOWNLOAD_ORIGINS.iter().map(|o| o.to_string()).collect(),
         }
+    }
+
+    /// Allows downloads from `origin` as well (a simulator's `http://127.0.0.1:port`).
+    pub fn allow_download_origin(mut self, origin: impl Into<String>) -> Self {
+        self.download_origins.push(origin.into());
+        self
     }
 }
 
@@ -61,6 +74,7 @@ type AccountKey = (String, String, String);
 pub(crate) struct Inner {
     pub http: reqwest::Client,
     pub config: ClientConfig,
+    pub download_origins: DownloadOrigins,
     pub account: Arc<Account>,
     accounts: Arc<Mutex<HashMap<AccountKey, Arc<Account>>>>,
 }
@@ -127,12 +141,15 @@ impl ZoomClient {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
+            // Nothing is redirected behind our back: a download follows its own redirects, without
+            // the token and only where `origins` allows.
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ZoomError::InvalidRequest(format!("cannot build the http client: {e}")))?;
+        let download_origins = DownloadOrigins::parse(&config.download_origins)?;
         let accounts = Arc::new(Mutex::new(HashMap::new()));
         let account = register(&accounts, &config);
-        Ok(Self { inner: Arc::new(Inner { http, config, account, accounts }) })
+        Ok(Self { inner: Arc::new(Inner { http, config, download_origins, account, accounts }) })
     }
 
     /// A client for another account (or app), sharing this one's pool and registry.
@@ -143,6 +160,7 @@ impl ZoomClient {
             inner: Arc::new(Inner {
                 http: self.inner.http.clone(),
                 config,
+                download_origins: self.inner.download_origins.clone(),
                 account,
                 accounts: self.inner.accounts.clone(),
             }),

@@ -32,6 +32,10 @@ pub enum ZoomError {
     /// An answer that does not have the expected shape.
     #[error("unexpected answer from zoom: {0}")]
     Decode(String),
+    /// A download URL, or a redirect of one, outside the allowed download origins (see
+    /// `ClientConfig::download_origins`): nothing was sent to it, no token in particular.
+    #[error("refusing to download from {origin}: not an allowed zoom download origin")]
+    DownloadRefused { origin: String },
     /// The call could not be built (bad URL, bad argument).
     #[error("invalid request: {0}")]
     InvalidRequest(String),

@@ -2,8 +2,9 @@
 //!
 //! [`ZoomClient`] (in [`client`]) makes every call: it takes a token from the account's cache
 //! ([`oauth`]), spends the account's budget for the call's category ([`budget`]), sends with a
-//! timeout, and retries per [`retry`]. [`encoding`] builds paths from meeting uuids; [`errors`]
-//! types what can fail. The endpoints, with Zoom's rate-limit category:
+//! timeout, and retries per [`retry`]. [`encoding`] builds paths from meeting uuids; [`origins`]
+//! keeps download tokens to Zoom's download hosts; [`errors`] types what can fail. The endpoints,
+//! with Zoom's rate-limit category:
 //!
 //! - [`users`]: `GET /users/{userId}` (Light) and its settings (Medium): chat, chat saving, cloud
 //!   recording and transcripts are the host's settings, not meeting fields;
@@ -30,6 +31,7 @@ pub mod meeting_list;
 pub mod meetings;
 pub mod oauth;
 pub mod occurrences;
+pub mod origins;
 pub mod past_meetings;
 pub mod recordings;
 pub mod retry;

@@ -3,8 +3,9 @@
 //!
 //! A `download_url` wants a bearer token (the webhook's `download_token`, or an API token) and
 //! answers **302** to a short-lived signed URL that serves the bytes, with `Range` support. The
-//! client follows the redirect itself so the bearer token is never sent to the signed URL's host,
-//! and hands the body on chunk by chunk: a multi-gigabyte file is never held in memory.
+//! token goes only to an allowed download origin ([`origins`](super::origins)); the client
+//! follows the redirect itself so the token is never sent to the signed URL's host, and hands the
+//! body on chunk by chunk: a multi-gigabyte file is never held in memory.
 
 use std::pin::Pin;
 use std::time::Duration;
@@ -26,6 +27,9 @@ use crate::webhook::events::DownloadToken;
 
 /// How many redirects a download follows.
 const MAX_REDIRECTS: usize = 5;
+
+/// How much of a failed download's body is read.
+const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// One page of `GET /users/{userId}/recordings`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -196,6 +200,10 @@ impl ZoomClient {
         range: Option<ByteRange>,
     ) -> Result<Download, ZoomError> {
         let config = &self.inner.config;
+        let mut url =
+            reqwest::Url::parse(download_url).map_err(|e| ZoomError::InvalidRequest(format!("download url: {e}")))?;
+        // Checked before anything is sent, the request for an API token included.
+        self.inner.download_origins.check(&url, 0)?;
         let api_token;
         let bearer: &str = match token {
             Some(token) => token.expose(),
@@ -204,10 +212,8 @@ impl ZoomClient {
                 &api_token
             }
         };
-        let mut url =
-            reqwest::Url::parse(download_url).map_err(|e| ZoomError::InvalidRequest(format!("download url: {e}")))?;
-        let mut with_token = true;
-        for _ in 0..=MAX_REDIRECTS {
+        for hop in 0..=MAX_REDIRECTS {
+            let with_token = self.inner.download_origins.check(&url, hop)?;
             let mut request = self.inner.http.get(url.clone());
             if with_token {
                 request = request.bearer_auth(bearer);
@@ -228,16 +234,14 @@ impl ZoomClient {
                     .get(LOCATION)
                     .and_then(|v| v.to_str().ok())
                     .ok_or_else(|| ZoomError::Decode("redirect without a location".into()))?;
-                let next = url.join(location).map_err(|e| ZoomError::Decode(format!("redirect location: {e}")))?;
-                // The signed URL carries its own authorisation; the bearer token stays with Zoom.
-                with_token = false;
-                url = next;
+                // The signed URL carries its own authorisation: the next hop goes without the token.
+                url = url.join(location).map_err(|e| ZoomError::Decode(format!("redirect location: {e}")))?;
                 continue;
             }
             if status == 200 || status == 206 {
                 return Ok(into_download(response, status, config.download_idle_timeout));
             }
-            return Err(download_error(response, status).await);
+            return Err(download_error(response, status, config.request_timeout).await);
         }
         Err(ZoomError::Decode(format!("more than {MAX_REDIRECTS} redirects")))
     }
@@ -263,21 +267,39 @@ fn into_download(response: reqwest::Response, status: u16, idle: Duration) -> Do
     Download { status, content_length, content_range, content_type, body: Box::pin(body) }
 }
 
-async fn download_error(response: reqwest::Response, status: u16) -> ZoomError {
+async fn download_error(response: reqwest::Response, status: u16, timeout: Duration) -> ZoomError {
     let retry_after = response
         .headers()
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(super::retry::RetryAfter::parse);
-    // Error bodies are small; a misbehaving server gets cut at 64 KiB.
-    let body = response.bytes().await.unwrap_or_default();
-    let error = ErrorBody::read(&body[..body.len().min(64 * 1024)]);
+    let body = error_body(response, timeout).await;
+    let error = ErrorBody::read(&body);
     if status == 429 {
         let retry_after =
             retry_after.map(|r| r.delay_from(time::OffsetDateTime::now_utc())).unwrap_or(Duration::from_secs(1));
         return ZoomError::RateLimited { retry_after, message: error.message(status) };
     }
     ZoomError::Api { status, code: error.code, message: error.message(status) }
+}
+
+/// At most [`MAX_ERROR_BODY`] bytes of an error body, read within `timeout`: Zoom's are a line of
+/// JSON, and a server that sends more, or never stops, is not waited for. What arrived by then is
+/// what the error is read from.
+async fn error_body(mut response: reqwest::Response, timeout: Duration) -> Vec<u8> {
+    let mut body = Vec::new();
+    let read = async {
+        while body.len() < MAX_ERROR_BODY {
+            match response.chunk().await {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk[..chunk.len().min(MAX_ERROR_BODY - body.len())]),
+                Ok(None) | Err(_) => break,
+            }
+        }
+    };
+    if tokio::time::timeout(timeout, read).await.is_err() {
+        tracing::debug!(read = body.len(), "zoom download error body cut at the timeout");
+    }
+    body
 }
 
 #[cfg(test)]

@@ -41,8 +41,10 @@ pub fn config(api: &str, oauth: &str) -> ClientConfig {
     config
 }
 
+/// A client for the simulator, whose origin serves its download URLs.
 pub fn client(sim: &ZoomSim) -> ZoomClient {
-    ZoomClient::new(config(&sim.api_base_url(), &sim.oauth_url())).expect("client")
+    let config = config(&sim.api_base_url(), &sim.oauth_url()).allow_download_origin(sim.base_url());
+    ZoomClient::new(config).expect("client")
 }
 
 /// A script recording two segments (MP4 of `mp4_size` bytes and M4A each) and a transcript.
