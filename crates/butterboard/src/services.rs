@@ -1,5 +1,6 @@
 //! Each service's entry point and migrations, by name: the binary's module map.
 
+use butterboard_runtime::config::Config;
 use butterboard_runtime::service::{ServiceContext, ServiceName, ServiceParts};
 use butterboard_runtime::store::Migrations;
 
@@ -21,4 +22,19 @@ pub async fn start(ctx: ServiceContext) -> anyhow::Result<ServiceParts> {
         ServiceName::RecordingArchiver => recording_archiver::start(ctx).await,
         ServiceName::Feedback => feedback::start(ctx).await,
     }
+}
+
+/// The checks of its own settings a service makes in `start` before it touches anything, for
+/// `butterboard config check`.
+pub fn check_settings(name: ServiceName, config: &Config) -> anyhow::Result<()> {
+    match name {
+        ServiceName::ZoomWebhookIngest => {
+            zoom_webhook_ingest::IngestSettings::from_env()?.resolve_secrets(config)?;
+        }
+        ServiceName::Scenario
+        | ServiceName::MeetingOrchestrator
+        | ServiceName::RecordingArchiver
+        | ServiceName::Feedback => {}
+    }
+    Ok(())
 }
