@@ -22,11 +22,16 @@ def values_of(path: Path | None) -> dict | None:
     return None if path is None else load_yaml(path) or {}
 
 
-def render(values: dict | None) -> dict[str, list[dict]]:
-    """Template path -> its rendered documents (NOTES.txt left out)."""
+def render(values: dict | None) -> dict[str, str]:
+    """Template path -> its rendered text (NOTES.txt left out)."""
     with helm.Chart.load(str(CHART)) as chart:
         rendered = chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
-    return {path: documents(text) for path, text in rendered.items() if path.endswith((".yaml", ".yml"))}
+    return {path: text for path, text in rendered.items() if path.endswith((".yaml", ".yml"))}
+
+
+def parse(rendered: dict[str, str]) -> dict[str, list[dict]]:
+    """Template path -> its rendered documents."""
+    return {path: documents(text) for path, text in rendered.items()}
 
 
 def lint(values: dict | None, kube_version: str) -> None:
