@@ -7,7 +7,7 @@ SHELL := /bin/bash
 # Extra arguments for `run` and `bench`, e.g. make run ARGS="--target scenario"
 ARGS ?=
 
-.PHONY: help run test lint bench
+.PHONY: help run test lint bench deploy-check
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z-]+:.*## / { printf "  make %-6s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -32,3 +32,6 @@ lint: ## check formatting and run clippy with warnings as errors
 
 bench: ## measure relay, bus, memory and start-up figures (scripts/bench.sh)
 	bash scripts/bench.sh $(ARGS)
+
+deploy-check: ## validate deploy/ and the Helm chart offline (scripts/deploy-check.sh)
+	bash scripts/deploy-check.sh

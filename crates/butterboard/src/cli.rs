@@ -71,6 +71,11 @@ pub enum Command {
         #[arg(long)]
         webhook_url: Option<String>,
     },
+    /// What the binary reads from its environment, and whether an environment would start a target.
+    Config {
+        #[command(subcommand)]
+        command: crate::config_cli::ConfigCommand,
+    },
     /// Exit 0 when the local process answers ready on its admin port (for container probes).
     Healthcheck {
         /// The readiness URL; defaults to the configured admin address.

@@ -15,8 +15,13 @@ use crate::cli::{Cli, Command, DlqCommand, EventsCommand};
 use crate::infra;
 
 pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    // `config` describes and checks the configuration, so it must work when that is invalid.
+    let command = match cli.command {
+        Command::Config { command } => return crate::config_cli::run(cli.config.as_deref(), command),
+        command => command,
+    };
     let config = Config::load(cli.config.as_deref(), &crate::services::settings())?;
-    match cli.command {
+    match command {
         Command::Run { target } => {
             let targets = parse_targets(&target)?;
             let guard = telemetry::init("butterboard", config.otel_endpoint.as_deref())?;
@@ -41,6 +46,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Ingest { command } => crate::ingest_cli::run(&config, command).await,
         Command::Demo { args } => crate::demo::run(&config, args).await,
+        Command::Config { command } => crate::config_cli::run(cli.config.as_deref(), command),
         Command::Healthcheck { url } => healthcheck(&config, url).await,
         Command::Sim { zoom_addr, drive_addr, webhook_url } => {
             crate::sims::serve(&config, zoom_addr, drive_addr, webhook_url).await?;

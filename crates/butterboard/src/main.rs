@@ -2,12 +2,13 @@
 //!
 //! `run` starts any set of services in one process (embedded or distributed, ARCHITECTURE §3);
 //! the other commands are the operator's tools: `migrate`, `dlq`, `events tail`, `token`,
-//! `healthcheck`, `sim`, `ingest`, and `demo` (the example scenario on a running system).
+//! `healthcheck`, `config`, `sim`, `ingest`, and `demo` (the example scenario on a running system).
 //! [`cli`] declares them, [`run`] assembles a process, [`services`] knows each
 //! service's entry point, and [`commands`] holds the small tools.
 
 mod cli;
 mod commands;
+mod config_cli;
 mod demo;
 mod infra;
 mod ingest_cli;

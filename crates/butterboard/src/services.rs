@@ -1,6 +1,6 @@
 //! Each service's entry point and migrations, by name: the binary's module map.
 
-use butterboard_runtime::config::Setting;
+use butterboard_runtime::config::{Config, Setting};
 use butterboard_runtime::service::{ServiceContext, ServiceName, ServiceParts};
 use butterboard_runtime::store::Migrations;
 
@@ -27,4 +27,19 @@ pub async fn start(ctx: ServiceContext) -> anyhow::Result<ServiceParts> {
 /// Every service's own settings, so the configuration accepts them whichever targets run.
 pub fn settings() -> Vec<Setting> {
     [zoom_webhook_ingest::settings::SETTINGS].concat()
+}
+
+/// The checks of its own settings a service makes in `start` before it touches anything, for
+/// `butterboard config check`.
+pub fn check_settings(name: ServiceName, config: &Config) -> anyhow::Result<()> {
+    match name {
+        ServiceName::ZoomWebhookIngest => {
+            zoom_webhook_ingest::IngestSettings::from_config(config)?.resolve_secrets(config)?;
+        }
+        ServiceName::Scenario
+        | ServiceName::MeetingOrchestrator
+        | ServiceName::RecordingArchiver
+        | ServiceName::Feedback => {}
+    }
+    Ok(())
 }

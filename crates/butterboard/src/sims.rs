@@ -61,6 +61,8 @@ pub fn use_zoom(config: &mut Config, zoom: &ZoomSim) {
     config.zoom.webhook_secret_token = Some(Secret::new(sim.webhook_secret_token.clone()));
     config.zoom.api_base_url = zoom.api_base_url();
     config.zoom.oauth_url = zoom.oauth_url();
+    // Its recordings download from its own loopback origin, which Zoom's download hosts are not.
+    config.zoom.download_origins = vec![zoom.base_url().trim_end_matches('/').to_string()];
 }
 
 /// Points the Drive settings at the simulator: a fresh service-account key file and its Shared

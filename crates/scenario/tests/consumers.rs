@@ -74,7 +74,12 @@ impl Running {
 
 fn attendance(email: &str, attended: bool) -> pb::Attendance {
     let person = pb::Person { email: email.into(), ..Default::default() };
-    pb::Attendance { person: Some(person), seconds_present: if attended { 2400 } else { 0 }, attended }
+    pb::Attendance {
+        person: Some(person),
+        seconds_present: if attended { 2400 } else { 0 },
+        attended,
+        ..Default::default()
+    }
 }
 
 fn ended(meeting: &str, scenario_id: &str, instances: &[&str], people: Vec<pb::Attendance>) -> OnboardingEvent {

@@ -54,6 +54,7 @@ pub mod vars {
     pub const ZOOM_WEBHOOK_SECRET_TOKEN: &str = "ZOOM_WEBHOOK_SECRET_TOKEN";
     pub const ZOOM_API_BASE_URL: &str = "ZOOM_API_BASE_URL";
     pub const ZOOM_OAUTH_URL: &str = "ZOOM_OAUTH_URL";
+    pub const ZOOM_DOWNLOAD_ORIGINS: &str = "ZOOM_DOWNLOAD_ORIGINS";
     pub const GOOGLE_APPLICATION_CREDENTIALS: &str = "GOOGLE_APPLICATION_CREDENTIALS";
     pub const DRIVE_ROOT_FOLDER_ID: &str = "DRIVE_ROOT_FOLDER_ID";
     pub const DRIVE_API_BASE_URL: &str = "DRIVE_API_BASE_URL";
@@ -68,7 +69,7 @@ pub mod vars {
     pub const GRPC_REFLECTION: &str = "BUTTERBOARD_GRPC_REFLECTION";
 
     /// Every name above.
-    pub const ALL: [&str; 24] = [
+    pub const ALL: [&str; 25] = [
         NATS_URL,
         DATA_DIR,
         BUS_NAMESPACE,
@@ -81,6 +82,7 @@ pub mod vars {
         ZOOM_WEBHOOK_SECRET_TOKEN,
         ZOOM_API_BASE_URL,
         ZOOM_OAUTH_URL,
+        ZOOM_DOWNLOAD_ORIGINS,
         GOOGLE_APPLICATION_CREDENTIALS,
         DRIVE_ROOT_FOLDER_ID,
         DRIVE_API_BASE_URL,
@@ -168,6 +170,9 @@ pub struct ZoomConfig {
     /// Without a trailing `/`, so paths are appended as `{base}/users/...`.
     pub api_base_url: String,
     pub oauth_url: String,
+    /// Origins besides Zoom's own (`https://zoom.us`, `https://*.zoom.us`) that recording
+    /// downloads may send their token to: the simulator's, in embedded mode and tests.
+    pub download_origins: Vec<String>,
 }
 
 impl ZoomConfig {
@@ -284,6 +289,7 @@ impl Config {
                 webhook_secret_token: None,
                 api_base_url: defaults::ZOOM_API_BASE_URL.to_string(),
                 oauth_url: defaults::ZOOM_OAUTH_URL.to_string(),
+                download_origins: Vec::new(),
             },
             drive: DriveConfig {
                 credentials_file: None,

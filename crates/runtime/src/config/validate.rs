@@ -142,6 +142,17 @@ fn zoom(values: &Values) -> Result<ZoomConfig, ConfigError> {
         webhook_secret_token: values.get(vars::ZOOM_WEBHOOK_SECRET_TOKEN).map(|s| Secret::new(s.to_string())),
         api_base_url: api_base_url.trim_end_matches('/').to_string(),
         oauth_url: http_url(vars::ZOOM_OAUTH_URL, required(values, vars::ZOOM_OAUTH_URL)?)?,
+        download_origins: values
+            .get(vars::ZOOM_DOWNLOAD_ORIGINS)
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|origin| !origin.is_empty())
+                    .map(|origin| http_url(vars::ZOOM_DOWNLOAD_ORIGINS, origin))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default(),
     })
 }
 
