@@ -23,6 +23,7 @@ pub mod envelope;
 pub mod error;
 pub mod events;
 pub mod grpc;
+pub mod grpc_metrics;
 pub mod periodic;
 pub mod secret;
 pub mod service;
