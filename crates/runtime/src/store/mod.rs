@@ -7,6 +7,7 @@
 pub mod inbox;
 pub mod outbox;
 pub mod relay;
+mod relay_lock;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use std::{fmt, str::FromStr};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Connection, Executor};
-use tokio::sync::Notify;
+use tokio::sync::{Mutex, Notify};
 
 /// How long a PostgreSQL connection may sit idle and still be used without a ping first.
 const PING_AFTER_IDLE: Duration = Duration::from_millis(500);
@@ -132,6 +133,9 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     outbox_written: Arc<Notify>,
+    /// Taken by a relay for its round, so that relays of one process over one store take turns
+    /// (across processes, PostgreSQL's advisory lock does the same; see [`relay`]).
+    relay_turn: Arc<Mutex<()>>,
 }
 
 impl Store {
@@ -190,7 +194,7 @@ impl Store {
         if backend == Backend::Sqlite {
             tracing::debug!(%synchronous, "sqlite store opened");
         }
-        Ok(Store { pool, backend, outbox_written: Arc::new(Notify::new()) })
+        Ok(Store { pool, backend, outbox_written: Arc::new(Notify::new()), relay_turn: Arc::new(Mutex::new(())) })
     }
 
     /// Opens (creating if needed) the SQLite file `path`, syncing every commit.
@@ -241,6 +245,10 @@ impl Store {
 
     pub(crate) fn outbox_signal(&self) -> &Notify {
         &self.outbox_written
+    }
+
+    pub(crate) fn relay_turn(&self) -> &Mutex<()> {
+        &self.relay_turn
     }
 
     /// Whether the database answers (for `/readyz`).
