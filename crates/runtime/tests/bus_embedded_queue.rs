@@ -85,4 +85,3 @@ async fn publishers_faster_than_the_disk_wait_for_room_in_the_queue_and_lose_not
     let mut sub = bus.subscribe(consumer_spec(n.consumer("k"), &[&kept], STEP, 3, &[])).await.expect("subscribe");
     assert_eq!(drain(&mut sub, Duration::from_millis(700)).await.len(), 40, "every publish waited for is stored");
 }
-

@@ -264,13 +264,13 @@ impl OutboxRelay {
 
     /// Deletes the published rows and moves the buried ones, in one short transaction.
     async fn settle(&self, round: &Round) -> anyhow::Result<()> {
-        let mut tx = self.store.begin().await?;
-        if self.store.backend() == Backend::Postgres {
+        let mut tx = match self.store.backend() {
             // The delete need not wait for its WAL flush (SET LOCAL): lost in a crash, the rows are
             // published again, and the bus drops the repeats by id (consumers' inboxes too). The
             // writers' commits then do not queue behind the relay's.
-            sqlx::query("SELECT set_config('synchronous_commit', 'off', true)").execute(&mut *tx).await?;
-        }
+            Backend::Postgres => self.store.pool().begin_with("BEGIN; SET LOCAL synchronous_commit = off").await?,
+            Backend::Sqlite => self.store.begin().await?,
+        };
         delete_rows(&mut tx, &round.published).await?;
         let now = now_ms();
         for (id, error, attempts) in &round.buried {

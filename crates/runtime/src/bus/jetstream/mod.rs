@@ -152,8 +152,9 @@ impl Inner {
         self.js.send_publish(self.ns.subject(&message.subject), publish).await.map_err(|e| publish_error(e, size, max))
     }
 
+    /// The limit the client checks publishes against: the server INFO's `max_payload`.
     pub(crate) fn max_payload(&self) -> usize {
-        self.client.server_info().max_payload
+        self.client.max_payload()
     }
 }
 
