@@ -257,6 +257,33 @@ async fn cancelled_waits_strand_no_delivery() {
     assert!(back.is_disjoint(&handed_out));
 }
 
+/// A message claimed in a batch but still in the subscription's buffer when its ack wait ran out
+/// (the handler before it was slow) was never handed to anyone: it comes back as a first attempt,
+/// even when the writer's sweep saw it expire first.
+#[tokio::test]
+async fn a_claim_outliving_its_ack_wait_in_the_buffer_spends_no_attempt() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bus = EmbeddedBus::open_with(dir.path(), quick_options()).await.expect("open");
+    let n = Names::new();
+    let subject = n.subject("buffered");
+    bus.publish_all(vec![n.message(&subject, "first"), n.message(&subject, "second")]).await.expect("publish");
+    let ack_wait = Duration::from_millis(300);
+    let mut sub =
+        bus.subscribe(consumer_spec(n.consumer("b"), &[&subject], ack_wait, 2, &[])).await.expect("subscribe");
+    let first = next_delivery(&mut sub, "the first message").await;
+    assert_eq!(text(&first.message.payload), "first");
+    // The handler works for several ack waits (and sweeps), keeping its own delivery alive.
+    for _ in 0..6 {
+        tokio::time::sleep(ack_wait / 2).await;
+        first.in_progress().await.expect("in progress");
+    }
+    first.ack().await.expect("ack");
+    let second = next_delivery(&mut sub, "the buffered message").await;
+    assert_eq!((text(&second.message.payload).as_str(), second.attempt), ("second", 1));
+    second.ack().await.expect("ack");
+    expect_quiet(&mut sub, ack_wait * 2, "after both acks").await;
+}
+
 #[tokio::test]
 async fn a_nak_on_the_last_attempt_dead_letters_the_message() {
     let dir = tempfile::tempdir().expect("temp dir");
