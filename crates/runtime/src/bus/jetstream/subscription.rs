@@ -82,8 +82,18 @@ impl JetStreamSubscription {
 impl Subscription for JetStreamSubscription {
     async fn next(&mut self) -> Result<Option<Delivery>, BusError> {
         if self.messages.is_none() {
-            let stream =
-                self.consumer.stream().heartbeat(Duration::from_secs(5)).messages().await.map_err(unavailable)?;
+            // Pulls as many as the handler works on at once, no more: the client asks for the
+            // next batch only when half of this one was taken, so a larger batch would sit in the
+            // client's buffer behind slow handlers while its ack wait runs out, come back as
+            // redeliveries and reach max_deliver without any handler failing.
+            let stream = self
+                .consumer
+                .stream()
+                .max_messages_per_batch(self.spec.concurrency.max(1))
+                .heartbeat(Duration::from_secs(5))
+                .messages()
+                .await
+                .map_err(unavailable)?;
             self.messages = Some(stream);
         }
         let Some(messages) = self.messages.as_mut() else { return Ok(None) };
