@@ -88,8 +88,10 @@ pub async fn run(mut config: Config, targets: Vec<ServiceName>) -> anyhow::Resul
     // until the last component has stopped.
     let admin_stop = Shutdown::new();
     let admin_server = tokio::spawn(admin::serve_until(admin_listener, readiness, shutdown.clone(), admin_stop.wait()));
-    let grpc_server =
-        GrpcServer::new(tonic::service::Routes::from(grpc_router)).with_reflection(config.grpc_reflection);
+    let mounted: Vec<&'static str> = targets.iter().map(|name| name.grpc_service()).collect();
+    let grpc_server = GrpcServer::new(tonic::service::Routes::from(grpc_router))
+        .with_reflection(config.grpc_reflection)
+        .with_services(&mounted);
     let health = grpc_server.health_reporter();
     for name in &targets {
         health.set_service_status(name.grpc_service(), tonic_health::ServingStatus::Serving).await;

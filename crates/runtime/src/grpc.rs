@@ -38,7 +38,13 @@ pub struct GrpcServer {
 
 impl GrpcServer {
     pub fn new(routes: Routes) -> Self {
-        Self { routes, health: HealthReporter::new(), grace: DEFAULT_SHUTDOWN_GRACE, reflection: true, services: Vec::new() }
+        Self {
+            routes,
+            health: HealthReporter::new(),
+            grace: DEFAULT_SHUTDOWN_GRACE,
+            reflection: true,
+            services: Vec::new(),
+        }
     }
 
     /// Names the services mounted (e.g. `butterboard.scenario.v1.ScenarioService`), so their

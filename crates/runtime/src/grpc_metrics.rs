@@ -108,7 +108,9 @@ impl Call {
         }
         let name = code_name(code);
         self.instruments.requests.add(1, &labels(&self.service, &self.method, Some(name)));
-        self.instruments.duration.record(self.started.elapsed().as_secs_f64(), &labels(&self.service, &self.method, None));
+        self.instruments
+            .duration
+            .record(self.started.elapsed().as_secs_f64(), &labels(&self.service, &self.method, None));
     }
 }
 

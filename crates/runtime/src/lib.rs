@@ -27,6 +27,7 @@ pub mod grpc_metrics;
 pub mod periodic;
 pub mod secret;
 pub mod service;
+pub mod service_metrics;
 pub mod service_name;
 pub mod shutdown;
 pub mod store;

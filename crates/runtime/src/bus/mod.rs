@@ -180,6 +180,13 @@ pub trait EventBus: Send + Sync + 'static {
 
     /// Whether the bus answers right now (for `/readyz`).
     async fn ping(&self) -> Result<(), BusError>;
+
+    /// Messages the durable consumer `spec` has not been handed yet (its lag); 0 for a consumer
+    /// that does not exist yet.
+    async fn consumer_lag(&self, spec: &ConsumerSpec) -> Result<u64, BusError>;
+
+    /// How many dead letters wait in `dlq.>`.
+    async fn dead_letter_count(&self) -> Result<u64, BusError>;
 }
 
 /// A running durable consumer.

@@ -67,9 +67,10 @@ pub mod vars {
     pub const OTEL_EXPORTER_OTLP_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
     pub const AUTH_JWT_MAX_LIFETIME_SECS: &str = "AUTH_JWT_MAX_LIFETIME_SECS";
     pub const GRPC_REFLECTION: &str = "BUTTERBOARD_GRPC_REFLECTION";
+    pub const SQLITE_SYNCHRONOUS: &str = "BUTTERBOARD_SQLITE_SYNCHRONOUS";
 
     /// Every name above.
-    pub const ALL: [&str; 25] = [
+    pub const ALL: [&str; 26] = [
         NATS_URL,
         DATA_DIR,
         BUS_NAMESPACE,
@@ -95,6 +96,7 @@ pub mod vars {
         OTEL_EXPORTER_OTLP_ENDPOINT,
         AUTH_JWT_MAX_LIFETIME_SECS,
         GRPC_REFLECTION,
+        SQLITE_SYNCHRONOUS,
     ];
 }
 
@@ -249,6 +251,9 @@ pub struct Config {
     pub otel_endpoint: Option<String>,
     /// Whether the gRPC server offers reflection (`BUTTERBOARD_GRPC_REFLECTION`, on by default).
     pub grpc_reflection: bool,
+    /// How embedded-mode SQLite files sync (`BUTTERBOARD_SQLITE_SYNCHRONOUS`): `full` by default,
+    /// since webhooks answered 200 and publishes acknowledged must survive a power loss.
+    pub sqlite_synchronous: crate::store::SqliteSync,
     /// The services' own settings that are set (see [`Setting`]).
     pub settings: Settings,
 }
@@ -307,6 +312,7 @@ impl Config {
             },
             otel_endpoint: None,
             grpc_reflection: defaults::GRPC_REFLECTION,
+            sqlite_synchronous: crate::store::SqliteSync::default(),
             settings: Settings::default(),
         }
     }
@@ -346,6 +352,7 @@ impl fmt::Debug for Config {
             .field("auth", &self.auth)
             .field("otel_endpoint", &self.otel_endpoint.as_deref().map(validate::redact_userinfo))
             .field("grpc_reflection", &self.grpc_reflection)
+            .field("sqlite_synchronous", &self.sqlite_synchronous)
             .field("settings", &self.settings)
             .finish()
     }

@@ -42,6 +42,11 @@ pub(super) fn build(values: &Values) -> Result<Config, ConfigError> {
             .map(|url| http_url(vars::OTEL_EXPORTER_OTLP_ENDPOINT, url))
             .transpose()?,
         grpc_reflection: flag(values, vars::GRPC_REFLECTION)?.unwrap_or(super::defaults::GRPC_REFLECTION),
+        sqlite_synchronous: values
+            .get(vars::SQLITE_SYNCHRONOUS)
+            .map(|text| text.parse().map_err(|reason: String| ConfigError::invalid(vars::SQLITE_SYNCHRONOUS, reason)))
+            .transpose()?
+            .unwrap_or_default(),
         settings: Default::default(),
     })
 }

@@ -163,3 +163,9 @@ pub async fn replay_dead_letter(store: &super::Store, id: i64) -> Result<bool, s
     store.outbox_written();
     Ok(moved == 1)
 }
+
+/// How many rows wait in the outbox, and when the oldest was written (epoch ms).
+pub async fn backlog(store: &super::Store) -> Result<(i64, Option<i64>), sqlx::Error> {
+    let row = sqlx::query("SELECT COUNT(*), MIN(created_at) FROM outbox").fetch_one(store.pool()).await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}

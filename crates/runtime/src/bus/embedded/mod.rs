@@ -250,6 +250,14 @@ impl EventBus for EmbeddedBus {
         sqlx::query("SELECT 1").execute(&self.reads).await.map_err(schema::unavailable)?;
         Ok(())
     }
+
+    async fn consumer_lag(&self, spec: &ConsumerSpec) -> Result<u64, BusError> {
+        tail::consumer_lag(&self.reads, spec).await
+    }
+
+    async fn dead_letter_count(&self) -> Result<u64, BusError> {
+        tail::stream_messages(&self.reads, "DLQ").await
+    }
 }
 
 /// The one stream every filter of `spec` lies in, as JetStream requires of a consumer.

@@ -281,6 +281,14 @@ impl EventBus for JetStreamBus {
     async fn ping(&self) -> Result<(), BusError> {
         self.inner.js.query_account().await.map(|_| ()).map_err(|e| BusError::Unavailable(e.to_string()))
     }
+
+    async fn consumer_lag(&self, spec: &ConsumerSpec) -> Result<u64, BusError> {
+        subscription::consumer_lag(&self.inner, spec).await
+    }
+
+    async fn dead_letter_count(&self) -> Result<u64, BusError> {
+        subscription::stream_messages(&self.inner, "DLQ").await
+    }
 }
 
 #[cfg(test)]

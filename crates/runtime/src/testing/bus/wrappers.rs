@@ -139,6 +139,14 @@ impl EventBus for CountingBus {
         self.inner.ping().await
     }
 
+    async fn consumer_lag(&self, spec: &ConsumerSpec) -> Result<u64, BusError> {
+        self.inner.consumer_lag(spec).await
+    }
+
+    async fn dead_letter_count(&self) -> Result<u64, BusError> {
+        self.inner.dead_letter_count().await
+    }
+
     async fn publish(&self, message: OutgoingMessage) -> Result<PublishAck, BusError> {
         self.inner.publish(message).await
     }
@@ -178,6 +186,14 @@ impl EventBus for GatedBus {
 
     async fn ping(&self) -> Result<(), BusError> {
         self.inner.ping().await
+    }
+
+    async fn consumer_lag(&self, spec: &ConsumerSpec) -> Result<u64, BusError> {
+        self.inner.consumer_lag(spec).await
+    }
+
+    async fn dead_letter_count(&self) -> Result<u64, BusError> {
+        self.inner.dead_letter_count().await
     }
 
     async fn publish(&self, message: OutgoingMessage) -> Result<PublishAck, BusError> {
