@@ -3,7 +3,8 @@
 //! works against Zoom (see `shared/FACTS.md`). Tests, the embedded default run and `butterboard sim`
 //! start it with [`start`].
 //!
-//! Where things live: [`config`] (what it accepts, limits, retry schedule), [`server`] (start,
+//! Where things live: [`config`] (what it accepts, limits, retry schedule), [`secrets`] (the
+//! client secret and webhook secret token generated per data directory), [`server`] (start,
 //! routes, stop) and `handle` (library inspection and control on [`ZoomSim`]); the API in `oauth`,
 //! `meetings` (create/get/update/delete, validation, recurrence), `recordings` (get, list, trash),
 //! `files` (download redirect, signed file URLs, `Range`) and [`synthetic`] (deterministic file bytes
@@ -34,6 +35,7 @@ pub mod play;
 pub mod ratelimit;
 mod recordings;
 pub mod script;
+pub mod secrets;
 pub mod server;
 pub mod signing;
 mod state;
@@ -52,6 +54,7 @@ pub use play::{PlayHandle, PlayReport};
 pub use ratelimit::{Category, RateLimitSnapshot};
 pub use recordings::view::{RecordingFileView, RecordingView};
 pub use script::{PlayScript, ScriptChat, ScriptCue, ScriptFile, ScriptParticipant, ScriptRecording, ScriptSegment};
+pub use secrets::SimSecrets;
 pub use server::{ZoomSim, start, start_with_shutdown};
 pub use validation::UrlValidation;
 pub use webhooks::{Attempt, Delivery, DeliveryState};
