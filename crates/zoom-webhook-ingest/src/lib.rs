@@ -52,6 +52,7 @@ pub async fn start_with(ctx: ServiceContext, settings: IngestSettings) -> anyhow
     });
     let (committer, writers) =
         commit::group_commit(ctx.store.clone(), metrics.clone(), settings.max_queued, writers, settings.max_batch);
+    let body_limit = settings::body_limit(settings.max_body_bytes, bus_max_payload(&ctx));
     let receiver = receive::Receiver {
         verifier,
         committer,
@@ -59,6 +60,7 @@ pub async fn start_with(ctx: ServiceContext, settings: IngestSettings) -> anyhow
         metrics: metrics.clone(),
         settings: settings.clone(),
         clock: ctx.clock.clone(),
+        body_limit,
     };
     let api = api::Api { store: ctx.store.clone() };
     Ok(ctx
@@ -68,4 +70,12 @@ pub async fn start_with(ctx: ServiceContext, settings: IngestSettings) -> anyhow
         .with_task(Task::new("group-commit", writers.run(ctx.shutdown.clone())))
         .with_task(retention::task(&ctx, settings.retention, settings.purge_interval))
         .with_task(metrics.outbox_task(ctx.store.clone(), settings.metrics_interval, ctx.shutdown.clone())))
+}
+
+/// The largest message the bus takes. The bus cannot be asked yet (JetStream's server `INFO`
+/// `max_payload` is not reachable through [`EventBus`](butterboard_runtime::bus::EventBus)), so
+/// this is NATS's default, which the embedded bus is held to as well; this is the one place to
+/// ask the bus once it can answer.
+fn bus_max_payload(_ctx: &ServiceContext) -> usize {
+    settings::DEFAULT_BUS_MAX_PAYLOAD
 }
