@@ -35,6 +35,8 @@ const RATE_SECONDS: u64 = 5;
 const CONCURRENCY: [usize; 2] = [64, 256];
 /// Connections of the fixed-rate run: enough that a slow answer never delays the next send.
 const RATE_CONNECTIONS: usize = 64;
+/// PostgreSQL connections of the ingest's store, as `butterboard run` opens it.
+const INGEST_POOL: u32 = 10;
 /// Connections of the closed-loop paced run, sharing [`RATE`] between them.
 const CLOSED_CONNECTIONS: usize = 10;
 
@@ -301,7 +303,9 @@ pub async fn run(count: usize) -> anyhow::Result<()> {
         runtime.shutdown_background();
     }
     if wanted("pg") {
-        let store = testing::postgres_store(&zoom_webhook_ingest::migrations()).await?;
+        // The pool the binary gives each service.
+        let store = Store::connect(&testing::fresh_postgres_url().await?, INGEST_POOL).await?;
+        store.migrate(&zoom_webhook_ingest::migrations()).await?;
         let (bus, _) = testing::jetstream_bus().await?;
         let (url, service, runtime) = ingest_server(store.clone(), bus, Mode::Distributed).await?;
         report("ingest, PostgreSQL + NATS JetStream", &measure(&url, "pg", count).await?, "≥ 10000");
