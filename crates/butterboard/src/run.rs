@@ -121,7 +121,7 @@ fn keep_local(config: &mut Config) {
         tracing::warn!(
             variable,
             %addr,
-            "listening beyond loopback while the built-in simulators stand in for zoom and drive"
+            "listening beyond loopback while the built-in zoom simulator stands in for zoom"
         );
     }
 }

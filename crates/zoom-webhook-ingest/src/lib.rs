@@ -74,8 +74,8 @@ pub async fn start_with(ctx: ServiceContext, settings: IngestSettings) -> anyhow
 
 /// The largest message the bus takes. The bus cannot be asked yet (JetStream's server `INFO`
 /// `max_payload` is not reachable through [`EventBus`](butterboard_runtime::bus::EventBus)), so
-/// this is NATS's default, which the embedded bus is held to as well; this is the one place to
-/// ask the bus once it can answer.
+/// this is NATS's default, applied in both modes so that what embedded mode accepts would fit
+/// JetStream too. This is the one place to ask the bus once it can answer.
 fn bus_max_payload(_ctx: &ServiceContext) -> usize {
     settings::DEFAULT_BUS_MAX_PAYLOAD
 }

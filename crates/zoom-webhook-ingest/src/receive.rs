@@ -86,27 +86,10 @@ async fn handle(receiver: &Receiver, headers: &HeaderMap, body: Body) -> (String
         receiver.metrics.signature_failed(error.label());
         return (unknown(), Outcome::Unauthorized, status(StatusCode::UNAUTHORIZED));
     }
-    let limit = receiver.body_limit;
-    let declared = header(header::CONTENT_LENGTH.as_str()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return (unknown(), Outcome::TooLarge, status(StatusCode::PAYLOAD_TOO_LARGE));
-    }
-    let body: Bytes =
-        match tokio::time::timeout(receiver.settings.body_read_timeout, axum::body::to_bytes(body, limit)).await {
-            Ok(Ok(body)) => body,
-            Ok(Err(error)) if too_large(&error) => {
-                return (unknown(), Outcome::TooLarge, status(StatusCode::PAYLOAD_TOO_LARGE));
-            }
-            Ok(Err(error)) => {
-                // The client went away or broke the framing mid-body.
-                tracing::debug!(%error, "webhook body could not be read");
-                return (unknown(), Outcome::BadRequest, status(StatusCode::BAD_REQUEST));
-            }
-            Err(_) => {
-                tracing::debug!("webhook body not received in time");
-                return (unknown(), Outcome::BadRequest, status(StatusCode::REQUEST_TIMEOUT));
-            }
-        };
+    let body = match read_body(receiver, headers, body).await {
+        Ok(body) => body,
+        Err((outcome, response)) => return (unknown(), outcome, response),
+    };
     let now_ms = receiver.clock.now_ms();
     let verified = match receiver.verifier.verify(timestamp, signature, &body, now_ms) {
         Ok(verified) => verified,
@@ -139,6 +122,29 @@ async fn handle(receiver: &Receiver, headers: &HeaderMap, body: Body) -> (String
     let delivery = new_delivery(headers, body, envelope, now_ms);
     let (outcome, response) = store(receiver, delivery).await;
     (event_type, outcome, response)
+}
+
+/// The body, within the size limit and the body deadline.
+async fn read_body(receiver: &Receiver, headers: &HeaderMap, body: Body) -> Result<Bytes, (Outcome, Response)> {
+    let limit = receiver.body_limit;
+    let too_large_answer = || (Outcome::TooLarge, status(StatusCode::PAYLOAD_TOO_LARGE));
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large_answer());
+    }
+    match tokio::time::timeout(receiver.settings.body_read_timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(error)) if too_large(&error) => Err(too_large_answer()),
+        Ok(Err(error)) => {
+            // The client went away or broke the framing mid-body.
+            tracing::debug!(%error, "webhook body could not be read");
+            Err((Outcome::BadRequest, status(StatusCode::BAD_REQUEST)))
+        }
+        Err(_) => {
+            tracing::debug!("webhook body not received in time");
+            Err((Outcome::BadRequest, status(StatusCode::REQUEST_TIMEOUT)))
+        }
+    }
 }
 
 /// Whether reading the body failed because it exceeded the limit (a body without a

@@ -22,7 +22,10 @@ pub mod vars {
 
 /// The variables this service reads besides the shared ones.
 pub const SETTINGS: &[Setting] = &[
-    Setting::new(vars::MAX_BODY_BYTES, "largest webhook body accepted, in bytes (default 1048576)"),
+    Setting::new(
+        vars::MAX_BODY_BYTES,
+        "largest webhook body accepted, in bytes (default 1048576; capped below the bus's message size)",
+    ),
     Setting::new(vars::TIMESTAMP_PAST_SECS, "how old a signature timestamp may be, in seconds (default 300)"),
     Setting::new(vars::TIMESTAMP_FUTURE_SECS, "how far ahead a signature timestamp may be, in seconds (default 60)"),
     Setting::new(vars::RETENTION_DAYS, "days stored deliveries are kept (default 30)"),
