@@ -45,6 +45,11 @@ pub async fn run(mut config: Config, targets: Vec<ServiceName>) -> anyhow::Resul
         false => None,
     };
     let simulators = Simulators::start_if_needed(&mut config, webhook_listener.as_ref()).await?;
+    // Bound before the services start, and its real address put in the configuration: services
+    // of this process call each other there (`<SERVICE>_GRPC_URL` defaults to it), even when it
+    // was configured as port 0. Nothing answers until the server starts at the end.
+    let grpc_listener = bind(config.listen.grpc, "BUTTERBOARD_GRPC_ADDR").await?;
+    config.listen.grpc = grpc_listener.local_addr()?;
     let config = Arc::new(config);
     let opened = infra::open_bus(&config).await?;
     let bus = opened.bus;
@@ -78,7 +83,6 @@ pub async fn run(mut config: Config, targets: Vec<ServiceName>) -> anyhow::Resul
     }
 
     let admin_listener = bind(config.listen.admin, "BUTTERBOARD_ADMIN_ADDR").await?;
-    let grpc_listener = bind(config.listen.grpc, "BUTTERBOARD_GRPC_ADDR").await?;
     tracing::info!(
         mode = ?config.mode(),
         targets = %targets.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(","),
