@@ -193,3 +193,43 @@ impl ScenarioDirectory for NoScenario {
 pub fn handler(clock: &ManualClock, settings: FeedbackSettings) -> Requests {
     Requests { clock: Arc::new(clock.clone()), settings: Arc::new(settings), scenario: Arc::new(NoScenario) }
 }
+
+/// One new employee to set up: assignment id (the e-mail is `<id>@example.com`), manager,
+/// start date, scenario version.
+pub struct Newcomer<'a> {
+    pub id: &'a str,
+    pub manager: &'a str,
+    pub start: &'a str,
+    pub version: u32,
+}
+
+/// Projects the newcomers' assignments and asks each of them about `meet` (a meeting they
+/// attended, with the template `Useful?`); returns each one's request id, in order.
+pub async fn asked_about_meet(service: &TestService, people: &[Newcomer<'_>]) -> Vec<String> {
+    let before = count(&service.store, "SELECT COUNT(*) FROM assignments WHERE known = 1").await;
+    for p in people {
+        let event = assigned(p.id, &format!("{}@example.com", p.id), p.manager, "Europe/Berlin", p.start, p.version);
+        publish(service, OnboardingEvent::ScenarioAssigned(event), "scenario").await;
+    }
+    wait_assignments(&service.store, before + people.len() as i64).await;
+    let attendees: Vec<pb::Attendance> = people.iter().map(|p| attendance(p.id, "meet", true, false)).collect();
+    let before = count(&service.store, "SELECT COUNT(*) FROM feedback_requests").await;
+    publish(service, OnboardingEvent::MeetingEnded(ended("m-setup", attendees, &["Useful?"])), "meeting-orchestrator")
+        .await;
+    wait_count(&service.store, "SELECT COUNT(*) FROM feedback_requests", before + people.len() as i64).await;
+    let mut ids = Vec::new();
+    for p in people {
+        let mut conn = service.store.pool().acquire().await.expect("connection");
+        let request = feedback::store::requests::find(&mut conn, p.id, &instance(p.id, "meet", 1)).await.expect("read");
+        ids.push(request.expect("a request").id);
+    }
+    ids
+}
+
+/// The fields named by an INVALID_ARGUMENT's BadRequest detail.
+pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt as _;
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    let details = status.get_details_bad_request().expect("a google.rpc.BadRequest detail");
+    details.field_violations.into_iter().map(|v| v.field).collect()
+}
