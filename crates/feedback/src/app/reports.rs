@@ -2,6 +2,7 @@
 //! anonymity threshold, and a stage's comments for HR.
 
 use butterboard_runtime::auth::{Caller, Role};
+use butterboard_runtime::store::Backend;
 
 use super::access::report_audience;
 use super::errors::{ServiceError, ServiceResult};
@@ -25,9 +26,20 @@ impl FeedbackApp {
         let scenario_id = required("scenario_id", scenario_id)?;
         let (audience, manager_email) = report_audience(caller, self.settings.anonymity_threshold)?;
         let scope = Scope { scenario_id: scenario_id.clone(), version, manager_email };
+        // The counts and the medians each scan the scenario's requests: on PostgreSQL they run at
+        // once on two connections, so the report takes as long as the slower of them.
+        let backend = self.store.backend();
+        let (groups, medians) = match backend {
+            Backend::Postgres => {
+                let (mut a, mut b) = tokio::try_join!(self.store.pool().acquire(), self.store.pool().acquire())?;
+                tokio::try_join!(queries::groups(&mut a, &scope), queries::medians(&mut b, backend, &scope))?
+            }
+            Backend::Sqlite => {
+                let mut conn = self.store.pool().acquire().await?;
+                (queries::groups(&mut conn, &scope).await?, queries::medians(&mut conn, backend, &scope).await?)
+            }
+        };
         let mut conn = self.store.pool().acquire().await?;
-        let groups = queries::groups(&mut conn, &scope).await?;
-        let medians = queries::medians(&mut conn, &scope).await?;
         let scenario_name = queries::scenario_name(&mut conn, &scenario_id).await?.unwrap_or_default();
         Ok(ReportView {
             scenario_id,
