@@ -83,7 +83,8 @@ async fn hand_counted_data_set(service: &TestService) {
         publish(service, OnboardingEvent::StageCompleted(done), "scenario").await;
     }
     wait_count(&service.store, "SELECT COUNT(*) FROM feedback_requests", 10).await;
-    let steps: [(i64, &[(&str, &str, u32)]); 4] = [
+    type Answers<'a> = &'a [(&'a str, &'a str, u32)];
+    let steps: [(i64, Answers); 4] = [
         (1, &[("a5", "meet", 4), ("a7", "meet", 1), ("a1", "read", 2)]),
         (1, &[("a1", "meet", 5)]),
         (1, &[("a2", "read", 3)]),
