@@ -4,10 +4,12 @@
 //! Each section prints one line per figure with its target, so a run reads as a report. The
 //! sections: [`relay`] (outbox → JetStream next to raw pipelined publishing), [`embedded`] (the
 //! embedded bus end to end), [`scenario`] (assignment rate and participant resolution latency),
-//! [`ingest`] (Zoom webhooks per second and latency, next to two floors), [`process`] (idle memory
+//! [`ingest`] (Zoom webhooks per second and latency, next to two floors), [`feedback`] (the report
+//! over 100,000 answers next to its bare SQL, request creation from meeting ends), [`process`] (idle memory
 //! and start-to-ready time of the binary).
 
 mod embedded;
+mod feedback;
 mod ingest;
 mod load;
 mod process;
@@ -18,7 +20,7 @@ use clap::Parser;
 
 #[derive(Parser)]
 struct Args {
-    /// Sections to run: relay, embedded, scenario, ingest, process (default: all).
+    /// Sections to run: relay, embedded, scenario, ingest, feedback, process (default: all).
     sections: Vec<String>,
     /// Events per throughput measurement.
     #[arg(long, default_value_t = 20_000)]
@@ -45,6 +47,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if wants("ingest") {
         ingest::run(args.events).await?;
+    }
+    if wants("feedback") {
+        feedback::run().await?;
     }
     if wants("process") {
         process::run().await?;

@@ -55,6 +55,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::ingest_cli::IngestCommand,
     },
+    /// Feedback reports from the running feedback service.
+    Feedback {
+        #[command(subcommand)]
+        command: crate::feedback_cli::FeedbackCommand,
+    },
     /// Import the example onboarding scenario into a running system, assign a few new employees,
     /// and show their schedule and who their first meeting brings together.
     Demo {

@@ -58,6 +58,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest { command } => crate::ingest_cli::run(&config, command).await,
+        Command::Feedback { command } => crate::feedback_cli::run(&config, command).await,
         Command::Demo { args } => crate::demo::run(&config, args).await,
         Command::Config { command } => crate::config_cli::run(cli.config.as_deref(), command),
         Command::Healthcheck { url } => healthcheck(&config, url).await,

@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod config_cli;
 mod demo;
+mod feedback_cli;
 mod infra;
 mod ingest_cli;
 mod output;

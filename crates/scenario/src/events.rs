@@ -98,3 +98,14 @@ pub fn completed(
         occurrence: instance.occurrence,
     })
 }
+
+/// `onboarding.assignment.cancelled` for `a`, cancelled at `at`.
+pub fn cancelled(a: &AssignmentRecord, reason: &str, at: i64) -> OnboardingEvent {
+    OnboardingEvent::AssignmentCancelled(pb::AssignmentCancelled {
+        assignment_id: a.id.clone(),
+        scenario_id: a.scenario_id.clone(),
+        employee: Some(person(&a.people.employee)),
+        cancelled_at: Some(timestamp(at)),
+        reason: reason.to_string(),
+    })
+}

@@ -31,6 +31,7 @@ pub fn status(status: StageStatus) -> pb::StageStatus {
         StageStatus::Completed => pb::StageStatus::Completed,
         StageStatus::Skipped => pb::StageStatus::Skipped,
         StageStatus::Overdue => pb::StageStatus::Overdue,
+        StageStatus::Cancelled => pb::StageStatus::Cancelled,
     }
 }
 

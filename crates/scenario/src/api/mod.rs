@@ -254,4 +254,14 @@ impl ScenarioService for Api {
         let resolved = self.app.resolve_participants(&caller, &target).await.map_err(status)?;
         Ok(Response::new(convert_assignment::resolved(resolved)))
     }
+
+    async fn cancel_assignment(
+        &self,
+        request: Request<pb::CancelAssignmentRequest>,
+    ) -> Result<Response<pb::Assignment>, Status> {
+        let caller = caller(&request)?.clone();
+        let r = request.into_inner();
+        let view = self.app.cancel_assignment(&caller, &r.id, &r.reason).await.map_err(status)?;
+        Ok(Response::new(convert_assignment::assignment(&view)))
+    }
 }

@@ -4,6 +4,7 @@
 
 pub mod access;
 mod assignments;
+mod cancellation;
 mod cohort_cache;
 pub mod errors;
 mod participants;

@@ -17,10 +17,12 @@ pub enum StageStatus {
     Skipped,
     /// Due for longer than the grace period, or its meeting was missed.
     Overdue,
+    /// Its assignment was cancelled before it happened.
+    Cancelled,
 }
 
 impl StageStatus {
-    pub const ALL: [StageStatus; 7] = [
+    pub const ALL: [StageStatus; 8] = [
         StageStatus::Pending,
         StageStatus::Due,
         StageStatus::Scheduled,
@@ -28,6 +30,7 @@ impl StageStatus {
         StageStatus::Completed,
         StageStatus::Skipped,
         StageStatus::Overdue,
+        StageStatus::Cancelled,
     ];
     /// The statuses in which a stage is still to be done (the cohort of a stage).
     pub const OPEN: [StageStatus; 5] =
@@ -42,6 +45,7 @@ impl StageStatus {
             StageStatus::Completed => "completed",
             StageStatus::Skipped => "skipped",
             StageStatus::Overdue => "overdue",
+            StageStatus::Cancelled => "cancelled",
         }
     }
 

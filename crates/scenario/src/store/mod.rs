@@ -4,6 +4,7 @@
 //! need and does not parse.
 
 pub mod assignments;
+pub mod cancellation;
 pub mod cohort;
 pub mod due;
 pub mod instances;
