@@ -147,7 +147,7 @@ impl MeetingApp {
         let removed: Vec<Invitee> = loaded.current_invitees().filter(|i| remove.contains(&i.person.email)).cloned().collect();
         let emails: Vec<String> = loaded
             .current_invitees()
-            .filter(|i| i.role != roles::HOST && !remove.contains(&i.person.email))
+            .filter(|i| i.person.email != loaded.row.host_email && !remove.contains(&i.person.email))
             .map(|i| i.person.email.clone())
             .chain(added.iter().map(|i| i.person.email.clone()))
             .collect();

@@ -9,8 +9,10 @@
 //! 3. commit the Zoom ids with `onboarding.meeting.scheduled` in one transaction.
 //!
 //! A refusal Zoom is certain about (a bad field, the daily limit) forgets the intent: nothing
-//! exists, and the key may be used again. An intent whose request died keeps its lease until it
-//! runs out; then a retry of the same key or the periodic recovery finishes it the same way.
+//! exists, and the key may be used again. An intent whose request died (or gave up while Zoom's
+//! answers were in doubt) keeps its lease until it runs out; then a retry of the same key
+//! finishes it the same way, and the periodic recovery commits the meeting Zoom made — but never
+//! creates one for a request nobody waits for any more: finding none, it forgets the intent.
 
 use std::time::Duration;
 
@@ -28,10 +30,16 @@ impl MeetingApp {
     /// Calls Zoom for intent `id`, whose lease the caller holds, and commits the result.
     /// `searched_first`: an earlier attempt may have made the meeting already.
     pub(crate) async fn create_owned(&self, id: &str, search_first: bool, how: &'static str) -> ServiceResult<ProviderMeeting> {
+        self.finish_owned(id, search_first, true, how).await
+    }
+
+    /// [`create_owned`](Self::create_owned); without `may_create` only a meeting Zoom already
+    /// made is committed.
+    async fn finish_owned(&self, id: &str, search_first: bool, may_create: bool, how: &'static str) -> ServiceResult<ProviderMeeting> {
         let row = meetings::load(&mut *self.store.pool().acquire().await?, id)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("meeting {id} not found")))?;
-        let made = match self.create_in_zoom(&row, search_first).await {
+        let made = match self.create_in_zoom(&row, search_first, may_create).await {
             Ok(made) => made,
             Err((error, maybe_made)) => {
                 let mut conn = self.store.pool().acquire().await?;
@@ -54,7 +62,12 @@ impl MeetingApp {
     }
 
     /// The Zoom side: the meeting, or the last error and whether a meeting may exist anyway.
-    async fn create_in_zoom(&self, row: &MeetingRow, search_first: bool) -> Result<ProviderMeeting, (ProviderError, bool)> {
+    async fn create_in_zoom(
+        &self,
+        row: &MeetingRow,
+        search_first: bool,
+        may_create: bool,
+    ) -> Result<ProviderMeeting, (ProviderError, bool)> {
         let plan = &row.plan;
         let deadline = tokio::time::Instant::now() + self.settings.zoom_deadline;
         let mut maybe_made = search_first;
@@ -64,6 +77,7 @@ impl MeetingApp {
             let result = match maybe_made {
                 true => match self.zoom.find_by_marker(&plan.host.person.email, &plan.marker).await {
                     Ok(Some(found)) => return Ok(found),
+                    Ok(None) if !may_create => return Err((ProviderError::NotFound, false)),
                     Ok(None) => {
                         maybe_made = false;
                         self.zoom.create(plan).await
@@ -147,7 +161,8 @@ impl MeetingApp {
         }
     }
 
-    /// One round of recovery: intents whose request died (their lease ran out) are finished.
+    /// One round of recovery: intents whose request died (their lease ran out) are finished when
+    /// Zoom made their meeting, forgotten when it did not.
     pub async fn recover(&self) -> anyhow::Result<usize> {
         let now = self.now();
         let ids = meetings::abandoned(&mut *self.store.pool().acquire().await?, now, RECOVERY_BATCH).await?;
@@ -157,8 +172,11 @@ impl MeetingApp {
             if !meetings::take_lease(&mut *self.store.pool().acquire().await?, &id, now, until).await? {
                 continue;
             }
-            match self.create_owned(&id, true, "recovery").await {
+            match self.finish_owned(&id, true, false, "recovery").await {
                 Ok(_) => finished += 1,
+                Err(ServiceError::FailedPrecondition(_)) => {
+                    tracing::info!(meeting_id = %id, "a meeting whose request died was never made in zoom; forgotten");
+                }
                 Err(error) => tracing::warn!(meeting_id = %id, error = %error, "recovering a meeting being created failed"),
             }
         }

@@ -22,7 +22,6 @@ use super::{
     Conferencing, HostAccount, HostCapabilities, MeetingChange, PastJoin, PastSession, ProviderError,
     ProviderMeeting, ProviderOccurrence, ProviderResult,
 };
-use crate::domain::meeting::roles;
 use crate::domain::plan::MeetingPlan;
 
 /// Zoom behind the port.
@@ -114,7 +113,7 @@ pub fn create_body(plan: &MeetingPlan) -> CreateMeeting {
     let settings = MeetingSettings {
         auto_recording: Some("cloud".into()),
         meeting_invitees: Some(invitees(
-            plan.invitees.iter().filter(|i| i.role != roles::HOST).map(|i| i.person.email.clone()),
+            plan.invitees.iter().filter(|i| i.person.email != plan.host.person.email).map(|i| i.person.email.clone()),
         )),
         join_before_host: Some(plan.options.join_before_host),
         waiting_room: Some(plan.options.waiting_room),
