@@ -65,10 +65,13 @@ impl MeetingApp {
                     "joined" => (Kind::Join, p.join_time.as_deref()),
                     _ => (Kind::Leave, p.leave_time.as_deref()),
                 };
+                // `user_id` names one join in this meeting, in webhooks and in the past-meeting
+                // report alike, so a reconciled report pairs with the joins that did arrive.
                 let join_key = p
-                    .participant_uuid
+                    .user_id
                     .clone()
-                    .or_else(|| p.user_id.clone())
+                    .filter(|id| !id.is_empty())
+                    .or_else(|| p.participant_uuid.clone())
                     .unwrap_or_else(|| format!("{}:{}", p.user_name.clone().unwrap_or_default(), p.join_time.clone().unwrap_or_default()));
                 let event = ParticipantEvent {
                     kind,
