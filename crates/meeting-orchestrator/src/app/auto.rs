@@ -69,8 +69,10 @@ impl MeetingApp {
             },
             idempotency_key: format!("stage-due:{id}"),
         };
+        // The connection is taken after the call: SQLite's pool holds one, which the call needs.
+        let result = self.start_meeting(&caller, command).await;
         let mut conn = self.store.pool().acquire().await?;
-        match self.start_meeting(&caller, command).await {
+        match result {
             Ok(started) => {
                 auto::finish(&mut conn, id, Some(&started.view.loaded.row.id), None).await?;
                 tracing::info!(stage_instance_id = %id, meeting_id = %started.view.loaded.row.id, "meeting scheduled for a due stage");
