@@ -1,6 +1,7 @@
 //! How a consumer meets bad input and slow work, on both buses: a message that is not a valid
 //! CloudEvent goes to the dead letters at once (not into a crash loop), an unknown event type is
-//! rejected the same way, and a handler that works longer than the ack wait keeps its delivery.
+//! rejected the same way, and a handler that works longer than the ack wait keeps its delivery
+//! (counted where the bus hands deliveries out, before the inbox could hide a second one).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -17,6 +18,7 @@ use butterboard_runtime::envelope::CloudEvent;
 use butterboard_runtime::events::OnboardingEvent;
 use butterboard_runtime::shutdown::Shutdown;
 use butterboard_runtime::testing;
+use butterboard_runtime::testing::bus::CountingBus;
 use sqlx::{Any, Transaction};
 use support::{Mode, Skeleton, greeting};
 
@@ -104,20 +106,20 @@ async fn embedded_an_unknown_event_type_is_rejected_to_the_dead_letters() {
     an_unknown_event_type_is_rejected_to_the_dead_letters(Mode::embedded()).await;
 }
 
-/// Works for three ack-wait periods, counting how often it is called.
+/// Works for three ack-wait periods, counting how often it is called, then records its effect.
 struct Slow(Arc<AtomicUsize>);
 
 #[async_trait]
 impl EventHandler for Slow {
     async fn handle(
         &self,
-        _tx: &mut Transaction<'static, Any>,
+        tx: &mut Transaction<'static, Any>,
         _subject: &str,
-        _event: &CloudEvent,
+        event: &CloudEvent,
     ) -> Result<(), HandlerError> {
         self.0.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(2400)).await;
-        Ok(())
+        support::apply_effect(tx, event).await
     }
 }
 
@@ -126,18 +128,25 @@ async fn a_handler_working_longer_than_the_ack_wait_keeps_its_delivery(mode: Mod
     let calls = Arc::new(AtomicUsize::new(0));
     let mut spec = skeleton.spec();
     spec.ack_wait = Duration::from_millis(800);
-    // A second instance of the same durable consumer would pick up a redelivery if progress acks
-    // did not hold the message.
+    // A second instance of the same durable consumer would be handed a redelivery if progress
+    // acks did not hold the message. Its inbox claim would then find the first instance's entry
+    // and skip the handler, so deliveries are counted at the bus, not in the handler.
+    let bus = CountingBus::new(skeleton.bus.clone());
     let shutdown = Shutdown::new();
     let mut running = Vec::new();
     for _ in 0..2 {
         let consumer =
-            Consumer::new(spec.clone(), skeleton.consumer_store.clone(), skeleton.bus.clone(), Slow(calls.clone()));
+            Consumer::new(spec.clone(), skeleton.consumer_store.clone(), Arc::new(bus.clone()), Slow(calls.clone()));
         running.push(tokio::spawn(consumer.run(shutdown.clone())));
     }
     skeleton.write(vec![greeting("slow work")]).await;
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    assert_eq!(calls.load(Ordering::SeqCst), 1, "handled once, never redelivered while in progress");
+    // Done once its effect is committed; a redelivery would have come at the first expired ack
+    // wait, long before.
+    assert!(skeleton.wait_for_effects(1).await, "the slow handler finishes");
+    let deliveries = bus.deliveries();
+    assert_eq!(deliveries.len(), 1, "delivered once, never again while in progress: {deliveries:?}");
+    assert_eq!(deliveries[0].attempt, 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "handled once");
     shutdown.trigger();
     for task in running {
         task.await.unwrap().unwrap();

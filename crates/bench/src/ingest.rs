@@ -5,8 +5,11 @@
 //! nothing, and a naive handler that inserts each delivery and publishes it with an awaited
 //! JetStream ack before answering.
 //!
-//! Latency at a fixed rate is measured from each request's scheduled send time, so a stalled
-//! server cannot hide its queue (no coordinated omission). Servers run on their own runtime.
+//! Latency at a fixed rate is measured twice. Open loop, from each request's scheduled send time
+//! over many connections, so a stalled server cannot hide its queue (no coordinated omission).
+//! Closed loop, the way a new user tries a server: [`CLOSED_CONNECTIONS`] connections, each
+//! waiting for its answer before its next paced request, latency from the send; a stall shows in
+//! its p99 as the requests that met it. Servers run on their own runtime.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,7 +26,7 @@ use sha2::{Digest, Sha256};
 use zoom::webhook::{Verifier, sign};
 use zoom_webhook_ingest::IngestSettings;
 
-use crate::load::{self, Answer, Signed, Target};
+use crate::load::{self, Answer, Pacing, Signed, Target};
 
 const SECRET: &str = "bench-webhook-secret";
 const RATE: u64 = 1000;
@@ -32,6 +35,10 @@ const RATE_SECONDS: u64 = 5;
 const CONCURRENCY: [usize; 2] = [64, 256];
 /// Connections of the fixed-rate run: enough that a slow answer never delays the next send.
 const RATE_CONNECTIONS: usize = 64;
+/// PostgreSQL connections of the ingest's store, as `butterboard run` opens it.
+const INGEST_POOL: u32 = 10;
+/// Connections of the closed-loop paced run, sharing [`RATE`] between them.
+const CLOSED_CONNECTIONS: usize = 10;
 
 /// A distinct, real-shaped body of about 400 bytes.
 fn body(run: &str, n: usize) -> Bytes {
@@ -75,6 +82,7 @@ struct Measured {
     total: usize,
     rate: f64,
     p50_ms: f64,
+    p90_ms: f64,
     p99_ms: f64,
 }
 
@@ -89,6 +97,7 @@ impl Measured {
             total,
             rate: ok as f64 / elapsed.as_secs_f64(),
             p50_ms: percentile(&latencies, 0.5),
+            p90_ms: percentile(&latencies, 0.9),
             p99_ms: percentile(&latencies, 0.99),
         }
     }
@@ -97,14 +106,21 @@ impl Measured {
 /// Open loop at [`RATE`] for [`RATE_SECONDS`]: latency counts from when each request was due.
 async fn fixed_rate(target: &Target, run: &str) -> anyhow::Result<Measured> {
     let requests = requests(run, (RATE * RATE_SECONDS) as usize)?;
-    let (answers, elapsed) = load::send_all(target, requests, RATE_CONNECTIONS, Some(RATE)).await;
+    let (answers, elapsed) = load::send_all(target, requests, RATE_CONNECTIONS, Pacing::Open(RATE)).await;
+    Ok(Measured::of(answers, elapsed))
+}
+
+/// Closed loop at [`RATE`] in total over [`CLOSED_CONNECTIONS`] for [`RATE_SECONDS`].
+async fn closed_loop(target: &Target, run: &str) -> anyhow::Result<Measured> {
+    let requests = requests(run, (RATE * RATE_SECONDS) as usize)?;
+    let (answers, elapsed) = load::send_all(target, requests, CLOSED_CONNECTIONS, Pacing::Closed(RATE)).await;
     Ok(Measured::of(answers, elapsed))
 }
 
 /// Closed loop with `concurrency` requests in flight: the most the server can answer.
 async fn saturation(target: &Target, run: &str, count: usize, concurrency: usize) -> anyhow::Result<Measured> {
     let requests = requests(run, count)?;
-    let (answers, elapsed) = load::send_all(target, requests, concurrency, None).await;
+    let (answers, elapsed) = load::send_all(target, requests, concurrency, Pacing::Flat).await;
     Ok(Measured::of(answers, elapsed))
 }
 
@@ -204,33 +220,48 @@ async fn floor_server(naive: Option<(Store, Arc<dyn EventBus>)>) -> anyhow::Resu
         .await
 }
 
-fn report(label: &str, fixed: &Measured, saturated: &[(usize, Measured)], throughput_target: &str) {
+/// What one server measured: open loop, closed loop, then saturation.
+struct Figures {
+    open: Measured,
+    closed: Measured,
+    saturated: Vec<(usize, Measured)>,
+}
+
+fn report(label: &str, figures: &Figures, throughput_target: &str) {
+    let Figures { open, closed, saturated } = figures;
     for (concurrency, measured) in saturated {
         let name = format!("{label}: throughput, {concurrency} in flight");
         crate::report(&name, measured.rate, "req/s", throughput_target);
     }
-    crate::report(&format!("{label}: p50 at 1,000 req/s"), fixed.p50_ms, "ms", "-");
     let latency_target = if throughput_target == "-" { "-" } else { "≤ 10" };
-    crate::report(&format!("{label}: p99 at 1,000 req/s"), fixed.p99_ms, "ms", latency_target);
+    crate::report(&format!("{label}: p50 at 1,000 req/s"), open.p50_ms, "ms", "-");
+    crate::report(&format!("{label}: p99 at 1,000 req/s"), open.p99_ms, "ms", latency_target);
+    let closed_name = |p: &str| format!("{label}: {p}, closed loop, {CLOSED_CONNECTIONS} conn, 1,000 req/s");
+    crate::report(&closed_name("p50"), closed.p50_ms, "ms", "-");
+    crate::report(&closed_name("p90"), closed.p90_ms, "ms", "-");
+    crate::report(&closed_name("p99"), closed.p99_ms, "ms", latency_target);
     for (concurrency, measured) in saturated.iter().filter(|(_, m)| m.ok != m.total) {
         println!("  {label}: {} of {} answered 200 with {concurrency} in flight", measured.ok, measured.total);
     }
-    if fixed.ok != fixed.total {
-        println!("  {label}: {} of {} answered 200 at 1,000 req/s", fixed.ok, fixed.total);
+    for (name, measured) in [("open", open), ("closed", closed)] {
+        if measured.ok != measured.total {
+            println!("  {label}: {} of {} answered 200 at 1,000 req/s ({name} loop)", measured.ok, measured.total);
+        }
     }
 }
 
-async fn measure(url: &str, label: &str, count: usize) -> anyhow::Result<(Measured, Vec<(usize, Measured)>)> {
+async fn measure(url: &str, label: &str, count: usize) -> anyhow::Result<Figures> {
     let target = Target::parse(url)?;
     // Warm the connections and the server.
     saturation(&target, &format!("{label}-warm"), 2000.min(count), CONCURRENCY[0]).await?;
-    let fixed = fixed_rate(&target, &format!("{label}-rate")).await?;
+    let open = fixed_rate(&target, &format!("{label}-rate")).await?;
+    let closed = closed_loop(&target, &format!("{label}-closed")).await?;
     let mut saturated = Vec::new();
     for concurrency in CONCURRENCY {
         let run = format!("{label}-sat{concurrency}");
         saturated.push((concurrency, saturation(&target, &run, count, concurrency).await?));
     }
-    Ok((fixed, saturated))
+    Ok(Figures { open, closed, saturated })
 }
 
 async fn wait_for_empty_outbox(store: &Store, limit: Duration) -> Option<Duration> {
@@ -244,48 +275,57 @@ async fn wait_for_empty_outbox(store: &Store, limit: Duration) -> Option<Duratio
     None
 }
 
+/// The servers to measure: `BENCH_INGEST` (comma-separated from `verify`, `naive`, `pg`,
+/// `embedded`), or all of them. Naming one shortens a run while looking into it.
+fn wanted(server: &str) -> bool {
+    std::env::var("BENCH_INGEST").map_or(true, |list| list.split(',').any(|s| s.trim() == server))
+}
+
 pub async fn run(count: usize) -> anyhow::Result<()> {
     println!(
         "== zoom-webhook-ingest, ~400-byte signed distinct bodies: {RATE} req/s for {RATE_SECONDS} s, then {count} requests at saturation"
     );
     println!("  body size: {} bytes", body("x", 12345).len());
 
-    let (url, runtime) = floor_server(None).await?;
-    let (fixed, saturated) = measure(&url, "verify", count).await?;
-    report("floor: verify only (no persistence)", &fixed, &saturated, "-");
-    runtime.shutdown_background();
-
-    // One connection per request in flight at the moderate burst: the naive floor waits on
-    // PostgreSQL's own group commit, never on the pool.
-    let store = Store::connect(&testing::fresh_postgres_url().await?, CONCURRENCY[0] as u32).await?;
-    store.migrate(&zoom_webhook_ingest::migrations()).await?;
-    let (bus, _) = testing::jetstream_bus().await?;
-    let (url, runtime) = floor_server(Some((store, bus))).await?;
-    let (fixed, saturated) = measure(&url, "naive", count).await?;
-    report("floor: naive (insert + awaited JetStream ack)", &fixed, &saturated, "-");
-    runtime.shutdown_background();
-
-    let store = testing::postgres_store(&zoom_webhook_ingest::migrations()).await?;
-    let (bus, _) = testing::jetstream_bus().await?;
-    let (url, service, runtime) = ingest_server(store.clone(), bus, Mode::Distributed).await?;
-    let (fixed, saturated) = measure(&url, "pg", count).await?;
-    report("ingest, PostgreSQL + NATS JetStream", &fixed, &saturated, "≥ 10000");
-    if let Some(took) = wait_for_empty_outbox(&store, Duration::from_secs(60)).await {
-        println!("  outbox empty {:.1} s after the last answer", took.as_secs_f64());
+    if wanted("verify") {
+        let (url, runtime) = floor_server(None).await?;
+        report("floor: verify only (no persistence)", &measure(&url, "verify", count).await?, "-");
+        runtime.shutdown_background();
     }
-    service.stop().await?;
-    runtime.shutdown_background();
-
-    let dir = tempfile::tempdir()?;
-    let store = testing::sqlite_store(dir.path(), &zoom_webhook_ingest::migrations()).await?;
-    let bus = testing::embedded_bus(dir.path()).await?;
-    let (url, service, runtime) = ingest_server(store.clone(), bus, Mode::Embedded).await?;
-    let (fixed, saturated) = measure(&url, "embedded", count).await?;
-    report("ingest, embedded (SQLite + embedded bus)", &fixed, &saturated, "-");
-    if let Some(took) = wait_for_empty_outbox(&store, Duration::from_secs(60)).await {
-        println!("  outbox empty {:.1} s after the last answer", took.as_secs_f64());
+    if wanted("naive") {
+        // One connection per request in flight at the moderate burst: the naive floor waits on
+        // PostgreSQL's own group commit, never on the pool.
+        let store = Store::connect(&testing::fresh_postgres_url().await?, CONCURRENCY[0] as u32).await?;
+        store.migrate(&zoom_webhook_ingest::migrations()).await?;
+        let (bus, _) = testing::jetstream_bus().await?;
+        let (url, runtime) = floor_server(Some((store, bus))).await?;
+        report("floor: naive (insert + awaited JetStream ack)", &measure(&url, "naive", count).await?, "-");
+        runtime.shutdown_background();
     }
-    service.stop().await?;
-    runtime.shutdown_background();
+    if wanted("pg") {
+        // The pool the binary gives each service.
+        let store = Store::connect(&testing::fresh_postgres_url().await?, INGEST_POOL).await?;
+        store.migrate(&zoom_webhook_ingest::migrations()).await?;
+        let (bus, _) = testing::jetstream_bus().await?;
+        let (url, service, runtime) = ingest_server(store.clone(), bus, Mode::Distributed).await?;
+        report("ingest, PostgreSQL + NATS JetStream", &measure(&url, "pg", count).await?, "≥ 10000");
+        if let Some(took) = wait_for_empty_outbox(&store, Duration::from_secs(60)).await {
+            println!("  outbox empty {:.1} s after the last answer", took.as_secs_f64());
+        }
+        service.stop().await?;
+        runtime.shutdown_background();
+    }
+    if wanted("embedded") {
+        let dir = tempfile::tempdir()?;
+        let store = testing::sqlite_store(dir.path(), &zoom_webhook_ingest::migrations()).await?;
+        let bus = testing::embedded_bus(dir.path()).await?;
+        let (url, service, runtime) = ingest_server(store.clone(), bus, Mode::Embedded).await?;
+        report("ingest, embedded (SQLite + embedded bus)", &measure(&url, "embedded", count).await?, "-");
+        if let Some(took) = wait_for_empty_outbox(&store, Duration::from_secs(60)).await {
+            println!("  outbox empty {:.1} s after the last answer", took.as_secs_f64());
+        }
+        service.stop().await?;
+        runtime.shutdown_background();
+    }
     Ok(())
 }

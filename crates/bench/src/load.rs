@@ -100,38 +100,56 @@ impl Connection {
     }
 }
 
-/// Sends every request of `requests` over `connections` connections. With `rate`, request `i` is
-/// due at `start + i / rate` and its latency counts from then (open loop: a stalled server cannot
-/// hide its queue); without, each connection sends its next request as soon as it has an answer
-/// (closed loop, the most the server answers) and latency counts from the send.
+/// How requests are sent.
+#[derive(Debug, Clone, Copy)]
+pub enum Pacing {
+    /// Open loop at `rate` req/s in total: request `i` is due at `start + i / rate` and its latency
+    /// counts from then, so a stalled server cannot hide its queue (no coordinated omission).
+    Open(u64),
+    /// Closed loop paced at `rate` req/s in total, the way a new user tries a server (`hey -c 10
+    /// -q 100`): each connection sends its next request at its own next slot, or as soon as the
+    /// previous answer came if that is later, and latency counts from the send.
+    Closed(u64),
+    /// Closed loop flat out: each connection sends its next request as soon as it has an answer.
+    Flat,
+}
+
+/// Sends every request of `requests` over `connections` connections, paced by `pacing`.
 pub async fn send_all(
     target: &Target,
     requests: Arc<Vec<Signed>>,
     connections: usize,
-    rate: Option<u64>,
+    pacing: Pacing,
 ) -> (Vec<Answer>, Duration) {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..connections {
+    for worker in 0..connections {
         let (requests, next) = (requests.clone(), next.clone());
         let mut connection = Connection { target: target.clone(), sender: None };
         workers.spawn(async move {
             let mut answers = Vec::new();
-            loop {
+            for round in 0_u64.. {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(signed) = requests.get(i) else { return answers };
-                let from = match rate {
-                    Some(rate) => {
-                        let due = started + Duration::from_nanos(i as u64 * 1_000_000_000 / rate);
+                let due = |slot: u64, rate: u64| started + Duration::from_nanos(slot * 1_000_000_000 / rate.max(1));
+                let from = match pacing {
+                    Pacing::Open(rate) => {
+                        let due = due(i as u64, rate);
                         tokio::time::sleep_until(due).await;
                         due
                     }
-                    None => Instant::now(),
+                    Pacing::Closed(rate) => {
+                        // Slot `round` of this connection: the connections' slots interleave evenly.
+                        tokio::time::sleep_until(due(round * connections as u64 + worker as u64, rate)).await;
+                        Instant::now()
+                    }
+                    Pacing::Flat => Instant::now(),
                 };
                 let status = connection.send(signed).await;
                 answers.push((status, from.elapsed()));
             }
+            answers
         });
     }
     let mut answers = Vec::with_capacity(requests.len());

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use butterboard_runtime::bus::EventBus;
-use butterboard_runtime::bus::embedded::EmbeddedBus;
+use butterboard_runtime::bus::embedded::{EmbeddedBus, EmbeddedOptions};
 use butterboard_runtime::bus::jetstream::JetStreamBus;
 use butterboard_runtime::config::{Config, Mode};
 use butterboard_runtime::service::ServiceName;
@@ -31,7 +31,8 @@ pub async fn open_bus(config: &Config) -> anyhow::Result<OpenedBus> {
         (Mode::Distributed, None) => anyhow::bail!("NATS_URL is required in distributed mode (database URLs are set)"),
         (Mode::Embedded, _) => {
             let path = config.data_dir.join(BUS_FILE);
-            let bus = EmbeddedBus::open(&path)
+            let options = EmbeddedOptions { synchronous: config.sqlite_synchronous, ..EmbeddedOptions::default() };
+            let bus = EmbeddedBus::open_with(&path, options)
                 .await
                 .with_context(|| format!("cannot open the embedded bus at {}", path.display()))?;
             Ok(OpenedBus { bus: Arc::new(bus), jetstream: None })
@@ -51,7 +52,9 @@ pub async fn open_store(config: &Config, service: ServiceName) -> anyhow::Result
         }
         Mode::Embedded => {
             let path = config.data_dir.join(format!("{service}.sqlite"));
-            Store::open_sqlite(&path).await.with_context(|| format!("cannot open {}", path.display()))?
+            Store::open_sqlite_with(&path, config.sqlite_synchronous)
+                .await
+                .with_context(|| format!("cannot open {}", path.display()))?
         }
     };
     store

@@ -36,6 +36,9 @@ pub async fn run(mut config: Config, targets: Vec<ServiceName>) -> anyhow::Resul
     }
     let shutdown = Shutdown::new();
     shutdown.listen_for_signals();
+    if Simulators::zoom_needed(&config) {
+        keep_local(&mut config);
+    }
     // Bound early so the Zoom simulator knows where to post; nothing is served before the end.
     let webhook_listener = match targets.contains(&ServiceName::ZoomWebhookIngest) {
         true => Some(bind(config.listen.webhook, "BUTTERBOARD_WEBHOOK_ADDR").await?),
@@ -88,8 +91,10 @@ pub async fn run(mut config: Config, targets: Vec<ServiceName>) -> anyhow::Resul
     // until the last component has stopped.
     let admin_stop = Shutdown::new();
     let admin_server = tokio::spawn(admin::serve_until(admin_listener, readiness, shutdown.clone(), admin_stop.wait()));
-    let grpc_server =
-        GrpcServer::new(tonic::service::Routes::from(grpc_router)).with_reflection(config.grpc_reflection);
+    let mounted: Vec<&'static str> = targets.iter().map(|name| name.grpc_service()).collect();
+    let grpc_server = GrpcServer::new(tonic::service::Routes::from(grpc_router))
+        .with_reflection(config.grpc_reflection)
+        .with_services(&mounted);
     let health = grpc_server.health_reporter();
     for name in &targets {
         health.set_service_status(name.grpc_service(), tonic_health::ServingStatus::Serving).await;
@@ -108,6 +113,19 @@ pub async fn run(mut config: Config, targets: Vec<ServiceName>) -> anyhow::Resul
         _ => {}
     }
     result
+}
+
+/// On the built-in Zoom simulator the process serves this machine only unless an address is
+/// configured: the simulator's secrets are in the data directory, and whoever reaches the
+/// listeners of a process meant for evaluation should be someone on the machine.
+fn keep_local(config: &mut Config) {
+    for (variable, addr) in config.listen.loopback_unless_configured() {
+        tracing::warn!(
+            variable,
+            %addr,
+            "listening beyond loopback while the built-in zoom simulator stands in for zoom"
+        );
+    }
 }
 
 async fn bind(addr: std::net::SocketAddr, variable: &str) -> anyhow::Result<TcpListener> {
@@ -198,13 +216,18 @@ struct Simulators {
 }
 
 impl Simulators {
+    /// Embedded mode without Zoom credentials runs on the Zoom simulator.
+    fn zoom_needed(config: &Config) -> bool {
+        config.mode() == Mode::Embedded && !config.zoom.has_credentials()
+    }
+
     async fn start_if_needed(config: &mut Config, webhook: Option<&TcpListener>) -> anyhow::Result<Simulators> {
         let mut simulators = Simulators { stop: Shutdown::new(), zoom: None, drive: None };
         if config.mode() != Mode::Embedded {
             return Ok(simulators);
         }
         let loopback: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
-        if !config.zoom.has_credentials() {
+        if Self::zoom_needed(config) {
             let webhook_url = match webhook {
                 Some(listener) => Some(format!("http://127.0.0.1:{}/zoom/webhooks", listener.local_addr()?.port())),
                 None => None,

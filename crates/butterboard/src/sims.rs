@@ -14,7 +14,7 @@ use butterboard_runtime::config::Config;
 use drive_sim::{DriveSim, DriveSimConfig};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use zoom_sim::{ZoomSim, ZoomSimConfig};
+use zoom_sim::{SimSecrets, ZoomSim, ZoomSimConfig};
 
 /// The Zoom user of the simulator's account who hosts meetings when `ZOOM_DEFAULT_HOST` is unset.
 pub const SIM_DEFAULT_HOST: &str = "host@butterboard.online";
@@ -22,23 +22,38 @@ pub const SIM_DEFAULT_HOST: &str = "host@butterboard.online";
 /// The key file the Drive simulator issues for the archiver, inside the data directory.
 const DRIVE_KEY_FILE: &str = "sim/drive-service-account.json";
 
-/// Starts the Zoom simulator on `addr`; webhooks go to `webhook_url` when given, signed with the
-/// configured `ZOOM_WEBHOOK_SECRET_TOKEN` if there is one (so the ingest accepts them).
+/// Where the Zoom simulator keeps its state and secrets, inside the data directory.
+const ZOOM_DIR: &str = "sim/zoom";
+
+/// The secrets the Zoom simulator accepts and signs with: generated once per data directory
+/// ([`SimSecrets`]), except a configured `ZOOM_WEBHOOK_SECRET_TOKEN`, which it signs with instead
+/// (the first token of a rotation list), so that whatever verifies with the configured token
+/// accepts its webhooks.
+fn zoom_secrets(config: &Config) -> anyhow::Result<SimSecrets> {
+    let mut secrets = SimSecrets::load_or_create(&config.data_dir.join(ZOOM_DIR))
+        .context("zoom simulator: cannot load or create its secrets")?;
+    if let Some(token) = config.zoom.webhook_secret_token.as_ref().and_then(|t| t.expose().split(',').next()) {
+        secrets.webhook_secret_token = token.trim().to_string();
+    }
+    Ok(secrets)
+}
+
+/// Starts the Zoom simulator on `addr` with the data directory's secrets; webhooks go to
+/// `webhook_url` when given.
 pub async fn start_zoom(
     config: &Config,
     addr: SocketAddr,
     webhook_url: Option<String>,
     stop: CancellationToken,
 ) -> anyhow::Result<ZoomSim> {
+    let secrets = zoom_secrets(config)?;
     let listener = TcpListener::bind(addr).await.with_context(|| format!("zoom simulator: cannot listen on {addr}"))?;
     let mut sim = ZoomSimConfig {
-        data_dir: Some(config.data_dir.join("sim/zoom")),
+        data_dir: Some(config.data_dir.join(ZOOM_DIR)),
         users: vec![SIM_DEFAULT_HOST.to_string()],
         ..ZoomSimConfig::default()
-    };
-    if let Some(secret) = &config.zoom.webhook_secret_token {
-        sim.webhook_secret_token = secret.expose().clone();
     }
+    .with_secrets(secrets);
     sim.webhook.endpoint = webhook_url;
     zoom_sim::start_with_shutdown(sim, Some(listener), stop).await
 }
@@ -59,13 +74,17 @@ async fn write_key(drive: &DriveSim, path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Points the Zoom settings at the simulator, with its default account.
+/// Points the Zoom settings at the simulator, with its default account and its secrets: the
+/// ingest then verifies webhooks with the simulator's secret like with any configured one. A
+/// configured webhook secret token (the simulator signs with its first) is kept as it is.
 pub fn use_zoom(config: &mut Config, zoom: &ZoomSim) {
     let sim = zoom.config();
     config.zoom.account_id = Some(sim.account_id.clone());
     config.zoom.client_id = Some(sim.client_id.clone());
     config.zoom.client_secret = Some(Secret::new(sim.client_secret.clone()));
-    config.zoom.webhook_secret_token = Some(Secret::new(sim.webhook_secret_token.clone()));
+    if config.zoom.webhook_secret_token.is_none() {
+        config.zoom.webhook_secret_token = Some(Secret::new(sim.webhook_secret_token.clone()));
+    }
     config.zoom.api_base_url = zoom.api_base_url();
     config.zoom.oauth_url = zoom.oauth_url();
     // Its recordings download from its own loopback origin, which Zoom's download hosts are not.
@@ -98,7 +117,8 @@ pub fn describe(zoom: &ZoomSim, drive: &DriveSim, key_file: &Path) -> String {
         oauth = zoom.oauth_url(),
         account = sim.account_id,
         client = sim.client_id,
-        // These are the simulator's own, published defaults: printing them is the point.
+        // The secrets of this data directory's simulator: printing them is how a client is
+        // configured against it (they are printed, never logged).
         secret = sim.client_secret,
         webhook = sim.webhook_secret_token,
         endpoint = zoom.webhook_endpoint().unwrap_or_else(|| "(none; PUT /_sim/webhooks/endpoint)".into()),

@@ -127,29 +127,38 @@ async fn sim_serves_zoom_and_drive_and_prints_how_to_use_them() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The simulators are up once their description is printed.
+    // The simulators are up once their description is printed; it names this data directory's
+    // secrets, which are the ones the simulator accepts.
     let stdout = child.stdout.take().unwrap();
-    let (printed_tx, printed_rx) = std::sync::mpsc::channel();
+    let (line_tx, line_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let lines: Vec<String> =
-            std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok).collect();
-        let _ = printed_tx.send(lines.join("\n"));
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            let _ = line_tx.send(line);
+        }
     });
+    let mut printed = Vec::new();
+    while !printed.last().is_some_and(|l: &String| l.contains("ctrl-c to stop")) {
+        printed.push(line_rx.recv_timeout(Duration::from_secs(20)).expect("the description is printed"));
+    }
+    let printed = printed.join("\n");
+    let value = |name: &str| {
+        let line = printed.lines().find_map(|l| l.trim().strip_prefix(&format!("{name}=")).map(str::to_string));
+        line.unwrap_or_else(|| panic!("{name} in {printed}"))
+    };
+    let (client_secret, webhook_secret) = (value("ZOOM_CLIENT_SECRET"), value("ZOOM_WEBHOOK_SECRET_TOKEN"));
+    let kept = zoom_sim::SimSecrets::load_or_create(&embedded.data.path().join("sim/zoom")).unwrap();
+    assert_eq!((&client_secret, &webhook_secret), (&kept.client_secret, &kept.webhook_secret_token));
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::new();
     let token_url =
         format!("http://127.0.0.1:{zoom}/oauth/token?grant_type=account_credentials&account_id=sim-account");
-    let started = Instant::now();
-    let token = loop {
-        if let Ok(response) = client.post(&token_url).basic_auth("sim-client", Some("sim-secret")).send().await
-            && response.status() == 200
-        {
-            break response.json::<serde_json::Value>().await.unwrap();
-        }
-        assert!(started.elapsed() < Duration::from_secs(20), "the zoom simulator answers its default account");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let published = client.post(&token_url).basic_auth("sim-client", Some("sim-secret")).send().await.unwrap();
+    assert_eq!(published.status(), 401, "the published default client secret is refused");
+    let response = client.post(&token_url).basic_auth("sim-client", Some(&client_secret)).send().await.unwrap();
+    assert_eq!(response.status(), 200, "the printed client secret is accepted");
+    let token = response.json::<serde_json::Value>().await.unwrap();
     assert!(token["access_token"].as_str().is_some_and(|t| !t.is_empty()));
+    let started = Instant::now();
     // The Drive simulator starts after the Zoom one: wait for it too.
     let about = loop {
         if let Ok(response) = client.get(format!("http://127.0.0.1:{drive}/drive/v3/about?fields=user")).send().await {
@@ -164,13 +173,7 @@ async fn sim_serves_zoom_and_drive_and_prints_how_to_use_them() {
     sigterm(&child);
     let (status, logs) = wait_exit(child, Duration::from_secs(30));
     assert_eq!(status.code(), Some(0), "{logs}");
-    let printed = printed_rx.recv_timeout(Duration::from_secs(5)).unwrap();
-    for line in [
-        "ZOOM_API_BASE_URL=",
-        "ZOOM_WEBHOOK_SECRET_TOKEN=sim-webhook-secret",
-        "GOOGLE_APPLICATION_CREDENTIALS=",
-        "DRIVE_ROOT_FOLDER_ID=",
-    ] {
+    for line in ["ZOOM_API_BASE_URL=", "GOOGLE_APPLICATION_CREDENTIALS=", "DRIVE_ROOT_FOLDER_ID="] {
         assert!(printed.contains(line), "{line} in {printed}");
     }
 }

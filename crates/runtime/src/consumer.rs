@@ -60,6 +60,59 @@ pub struct Consumer<H> {
 
 struct ConsumerMetrics {
     handled: Counter<u64>,
+    redelivered: Counter<u64>,
+}
+
+/// How often a running consumer samples its lag (`butterboard_consumer_lag`).
+const LAG_INTERVAL: Duration = Duration::from_secs(10);
+
+impl ConsumerMetrics {
+    /// The instruments, with every outcome of `consumer` at zero so alerts see the families before
+    /// the first delivery.
+    fn new(consumer: &str) -> Self {
+        let meter = crate::telemetry::meter();
+        let metrics = ConsumerMetrics {
+            handled: meter
+                .u64_counter("butterboard_consumer_deliveries")
+                .with_description("deliveries by consumer and outcome")
+                .build(),
+            redelivered: meter
+                .u64_counter("butterboard_consumer_redeliveries")
+                .with_description("deliveries that were a second or later attempt")
+                .build(),
+        };
+        for outcome in [Outcome::Handled, Outcome::Duplicate, Outcome::Retried, Outcome::DeadLettered] {
+            metrics.handled.add(0, &outcome_labels(consumer, outcome));
+        }
+        metrics.redelivered.add(0, &[KeyValue::new("consumer", consumer.to_string())]);
+        metrics
+    }
+}
+
+fn outcome_labels(consumer: &str, outcome: Outcome) -> [KeyValue; 2] {
+    [KeyValue::new("consumer", consumer.to_string()), KeyValue::new("outcome", outcome.as_str())]
+}
+
+/// Samples the consumer's lag until `shutdown`; a failed sample keeps the last value.
+async fn watch_lag(bus: Arc<dyn EventBus>, spec: ConsumerSpec, shutdown: Shutdown) {
+    let lag = crate::telemetry::meter()
+        .u64_gauge("butterboard_consumer_lag")
+        .with_description("messages the durable consumer has not been handed yet")
+        .build();
+    let labels = [KeyValue::new("consumer", spec.name.clone())];
+    lag.record(0, &labels);
+    let stopped = shutdown.wait();
+    tokio::pin!(stopped);
+    loop {
+        match bus.consumer_lag(&spec).await {
+            Ok(pending) => lag.record(pending, &labels),
+            Err(error) => tracing::debug!(consumer = %spec.name, %error, "cannot read the consumer lag"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(LAG_INTERVAL) => {}
+            _ = &mut stopped => return,
+        }
+    }
 }
 
 /// What became of one delivery (for metrics and tests).
@@ -90,12 +143,8 @@ impl<H: EventHandler> Consumer<H> {
     /// Pulls and handles messages until shutdown; the delivery in hand is finished first. Bus
     /// outages are waited out with backoff.
     pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
-        let metrics = ConsumerMetrics {
-            handled: crate::telemetry::meter()
-                .u64_counter("butterboard_consumer_deliveries")
-                .with_description("deliveries by consumer and outcome")
-                .build(),
-        };
+        let metrics = ConsumerMetrics::new(&self.spec.name);
+        tokio::spawn(watch_lag(self.bus.clone(), self.spec.clone(), shutdown.clone()));
         let stopped = shutdown.wait();
         tokio::pin!(stopped);
         let mut backoff = Duration::from_millis(100);
@@ -120,14 +169,11 @@ impl<H: EventHandler> Consumer<H> {
             match next {
                 Ok(Some(delivery)) => {
                     backoff = Duration::from_millis(100);
+                    if delivery.attempt > 1 {
+                        metrics.redelivered.add(1, &[KeyValue::new("consumer", self.spec.name.clone())]);
+                    }
                     let outcome = self.process(delivery).await;
-                    metrics.handled.add(
-                        1,
-                        &[
-                            KeyValue::new("consumer", self.spec.name.clone()),
-                            KeyValue::new("outcome", outcome.as_str()),
-                        ],
-                    );
+                    metrics.handled.add(1, &outcome_labels(&self.spec.name, outcome));
                 }
                 Ok(None) => return Ok(()),
                 Err(error) => {

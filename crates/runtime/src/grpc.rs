@@ -20,6 +20,7 @@ use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 use crate::auth::Authenticator;
+use crate::grpc_metrics::MetricsLayer;
 use crate::shutdown::Shutdown;
 use crate::telemetry::propagation;
 
@@ -32,11 +33,25 @@ pub struct GrpcServer {
     health: HealthReporter,
     grace: Duration,
     reflection: bool,
+    services: Vec<&'static str>,
 }
 
 impl GrpcServer {
     pub fn new(routes: Routes) -> Self {
-        Self { routes, health: HealthReporter::new(), grace: DEFAULT_SHUTDOWN_GRACE, reflection: true }
+        Self {
+            routes,
+            health: HealthReporter::new(),
+            grace: DEFAULT_SHUTDOWN_GRACE,
+            reflection: true,
+            services: Vec::new(),
+        }
+    }
+
+    /// Names the services mounted (e.g. `butterboard.scenario.v1.ScenarioService`), so their
+    /// methods appear in the request metrics at zero from the start.
+    pub fn with_services(mut self, services: &[&'static str]) -> Self {
+        self.services = services.to_vec();
+        self
     }
 
     /// Whether to serve reflection (`BUTTERBOARD_GRPC_REFLECTION`); on by default, since
@@ -81,6 +96,7 @@ impl GrpcServer {
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .layer(TraceLayer::new_for_grpc().make_span_with(request_span).on_failure(on_failure))
+            .layer(MetricsLayer::new(&self.services))
             .add_routes(routes)
             .serve_with_incoming_shutdown(incoming, signal);
 

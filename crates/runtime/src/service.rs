@@ -70,11 +70,24 @@ impl ServiceContext {
         Task::new(name, Consumer::new(spec, self.store.clone(), self.bus.clone(), handler).run(self.shutdown.clone()))
     }
 
-    /// Parts holding this service's outbox relay; the service adds its API and its own tasks.
+    /// Parts holding this service's outbox relay, its inbox retention and its backlog gauges;
+    /// the service adds its API and its own tasks.
     pub fn parts(&self) -> ServiceParts {
         let relay = OutboxRelay::new(self.name.as_str(), self.store.clone(), self.bus.clone(), self.relay.clone());
         let mut parts = ServiceParts::default();
         parts.tasks.push(Task::new("outbox-relay", relay.run(self.shutdown.clone())));
+        parts.tasks.push(crate::store::inbox::retention_task(
+            self.store.clone(),
+            self.clock.clone(),
+            self.shutdown.clone(),
+        ));
+        parts.tasks.push(crate::service_metrics::task(
+            self.name,
+            self.store.clone(),
+            self.bus.clone(),
+            self.clock.clone(),
+            self.shutdown.clone(),
+        ));
         parts
     }
 }

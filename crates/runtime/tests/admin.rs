@@ -18,11 +18,18 @@ struct Switch {
     name: &'static str,
     healthy: Arc<AtomicBool>,
     delay: Duration,
+    /// Told each time a check starts.
+    started: Arc<tokio::sync::Notify>,
 }
 
 impl Switch {
     fn new(name: &'static str) -> Self {
-        Self { name, healthy: Arc::new(AtomicBool::new(true)), delay: Duration::ZERO }
+        Self {
+            name,
+            healthy: Arc::new(AtomicBool::new(true)),
+            delay: Duration::ZERO,
+            started: Arc::new(tokio::sync::Notify::new()),
+        }
     }
     fn slow(mut self, delay: Duration) -> Self {
         self.delay = delay;
@@ -36,6 +43,7 @@ impl ReadinessCheck for Switch {
         self.name.to_string()
     }
     async fn check(&self) -> Result<(), String> {
+        self.started.notify_one();
         tokio::time::sleep(self.delay).await;
         if self.healthy.load(Ordering::SeqCst) { Ok(()) } else { Err("connection refused".to_string()) }
     }
@@ -101,9 +109,11 @@ async fn a_check_that_hangs_fails_after_the_timeout() {
 
 #[tokio::test]
 async fn readyz_answers_503_once_shutdown_fires_and_the_server_stops() {
-    let running = start(Readiness::new().with(Switch::new("store:feedback").slow(Duration::from_millis(500)))).await;
+    let store = Switch::new("store:feedback").slow(Duration::from_millis(500));
+    let running = start(Readiness::new().with(store.clone())).await;
     let probe = tokio::spawn(get(running.address, "/readyz"));
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Shutdown fires while the probe's check is under way.
+    tokio::time::timeout(Duration::from_secs(5), store.started.notified()).await.expect("the probe's check starts");
     running.shutdown.trigger();
 
     let (status, body) = probe.await.expect("probe");

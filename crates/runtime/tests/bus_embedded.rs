@@ -82,10 +82,13 @@ const NO_ACK_REASON: &str = "max deliveries reached without acknowledgement";
 
 const CHILD_ENV: &str = "BUTTERBOARD_TEST_KILL_CHILD_BUS";
 
-/// Not a test on its own: the body of the child process the kill -9 test starts and kills.
+/// Not a test on its own: the body of the child process the kill -9 test starts (with `--ignored
+/// --exact`) and kills.
 #[tokio::test]
+#[ignore = "the child process of publishes_acknowledged_before_a_kill_9_survive_the_restart"]
 async fn the_kill_test_publisher_runs_only_as_a_child() {
-    let Ok(path) = std::env::var(CHILD_ENV) else { return };
+    let path =
+        std::env::var(CHILD_ENV).unwrap_or_else(|_| panic!("run only by the kill -9 test, which sets {CHILD_ENV}"));
     let bus = EmbeddedBus::open(Path::new(&path)).await.expect("open in the child");
     let n = Names::new();
     let subject = n.subject("killed");
@@ -101,7 +104,13 @@ async fn publishes_acknowledged_before_a_kill_9_survive_the_restart() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("bus.sqlite");
     let mut child = tokio::process::Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", "the_kill_test_publisher_runs_only_as_a_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--ignored",
+            "--exact",
+            "the_kill_test_publisher_runs_only_as_a_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_ENV, &path)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -246,6 +255,33 @@ async fn cancelled_waits_strand_no_delivery() {
     assert!(handed_out.len() < 50, "the race never cancelled a claim; nothing was tested");
     assert_eq!(back.len(), 50 - handed_out.len(), "handed out {handed_out:?}, back {back:?}");
     assert!(back.is_disjoint(&handed_out));
+}
+
+/// A message claimed in a batch but still in the subscription's buffer when its ack wait ran out
+/// (the handler before it was slow) was never handed to anyone: it comes back as a first attempt,
+/// even when the writer's sweep saw it expire first.
+#[tokio::test]
+async fn a_claim_outliving_its_ack_wait_in_the_buffer_spends_no_attempt() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bus = EmbeddedBus::open_with(dir.path(), quick_options()).await.expect("open");
+    let n = Names::new();
+    let subject = n.subject("buffered");
+    bus.publish_all(vec![n.message(&subject, "first"), n.message(&subject, "second")]).await.expect("publish");
+    let ack_wait = Duration::from_millis(300);
+    let mut sub =
+        bus.subscribe(consumer_spec(n.consumer("b"), &[&subject], ack_wait, 2, &[])).await.expect("subscribe");
+    let first = next_delivery(&mut sub, "the first message").await;
+    assert_eq!(text(&first.message.payload), "first");
+    // The handler works for several ack waits (and sweeps), keeping its own delivery alive.
+    for _ in 0..6 {
+        tokio::time::sleep(ack_wait / 2).await;
+        first.in_progress().await.expect("in progress");
+    }
+    first.ack().await.expect("ack");
+    let second = next_delivery(&mut sub, "the buffered message").await;
+    assert_eq!((text(&second.message.payload).as_str(), second.attempt), ("second", 1));
+    second.ack().await.expect("ack");
+    expect_quiet(&mut sub, ack_wait * 2, "after both acks").await;
 }
 
 #[tokio::test]

@@ -13,9 +13,11 @@ use crate::clock::{Clock, SystemClock};
 pub const DEFAULT_ACCOUNT_ID: &str = "sim-account";
 /// The OAuth client id accepted by default.
 pub const DEFAULT_CLIENT_ID: &str = "sim-client";
-/// The OAuth client secret accepted by default.
+/// The OAuth client secret accepted by default: a published constant, for tests of the library
+/// only. A simulator others can reach uses [`SimSecrets`](crate::SimSecrets) instead.
 pub const DEFAULT_CLIENT_SECRET: &str = "sim-secret";
-/// The webhook secret token webhooks are signed with by default.
+/// The webhook secret token webhooks are signed with by default; for tests only, like
+/// [`DEFAULT_CLIENT_SECRET`].
 pub const DEFAULT_WEBHOOK_SECRET_TOKEN: &str = "sim-webhook-secret";
 /// Where `butterboard sim` listens by default (tests bind `127.0.0.1:0`).
 pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8901";
@@ -93,7 +95,8 @@ impl Default for WebhookConfig {
 }
 
 /// Everything the simulator needs to start. `Default` gives `butterboard sim`'s defaults except the
-/// listen address, which defaults to `127.0.0.1:0` so parallel tests never clash.
+/// listen address, which defaults to `127.0.0.1:0` so parallel tests never clash, and the secrets,
+/// which `butterboard` replaces with ones generated per data directory ([`ZoomSimConfig::with_secrets`]).
 #[derive(Clone)]
 pub struct ZoomSimConfig {
     /// The `account_id` the token endpoint accepts.

@@ -3,7 +3,8 @@
 //! works against Zoom. Tests, the embedded default run and `butterboard sim` start it with
 //! [`start`].
 //!
-//! Where things live: [`config`] (what it accepts, limits, retry schedule), [`server`] (start,
+//! Where things live: [`config`] (what it accepts, limits, retry schedule), [`secrets`] (the
+//! client secret and webhook secret token generated per data directory), [`server`] (start,
 //! routes, stop) and `handle` (library inspection and control on [`ZoomSim`]); the API in `oauth`,
 //! `users` (a user and their settings, which new meetings and played sessions obey), `meetings`
 //! (create/get/update/delete, one occurrence of a series too, a user's list, validation,
@@ -59,6 +60,7 @@ pub mod ratelimit;
 pub mod received;
 mod recordings;
 pub mod script;
+pub mod secrets;
 pub mod server;
 pub mod signing;
 mod state;
@@ -79,6 +81,7 @@ pub use ratelimit::{Category, RateLimitSnapshot};
 pub use received::ReceivedRequest;
 pub use recordings::view::{RecordingFileView, RecordingView};
 pub use script::{PlayScript, ScriptChat, ScriptCue, ScriptFile, ScriptParticipant, ScriptRecording, ScriptSegment};
+pub use secrets::SimSecrets;
 pub use server::{ZoomSim, start, start_with_shutdown};
 pub use validation::UrlValidation;
 pub use webhooks::{Attempt, Delivery, DeliveryState};

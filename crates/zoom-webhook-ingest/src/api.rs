@@ -7,6 +7,7 @@ use butterboard_proto::ingest::v1::{
     ReplayDeliveriesResponse, WhoAmIRequest, WhoAmIResponse,
 };
 use butterboard_runtime::auth::{Role, caller};
+use butterboard_runtime::error::{ServiceError, ServiceResult, Violation};
 use butterboard_runtime::store::Store;
 use tonic::{Request, Response, Status};
 use zoom::webhook::EventName;
@@ -19,20 +20,40 @@ pub struct Api {
 }
 
 const DEFAULT_PAGE: u32 = 100;
-const MAX_PAGE: u32 = 1000;
+/// The largest page; a larger `limit` is refused rather than cut, so a caller knows.
+pub const MAX_PAGE: u32 = 1000;
+/// The most event types one filter may name (Zoom has a few dozen).
+pub const MAX_EVENT_TYPES: usize = 50;
+/// The most delivery ids one filter may name (a page's worth).
+pub const MAX_IDS: usize = 1000;
+/// The longest meeting uuid accepted (Zoom's are 24 characters).
+const MAX_MEETING_UUID: usize = 200;
 
-/// Checks a filter and turns it into the store's.
-fn filter(filter: Option<DeliveryFilter>) -> Result<Filter, Status> {
+/// Checks a filter and turns it into the store's; every violation names its field.
+fn filter(filter: Option<DeliveryFilter>) -> ServiceResult<Filter> {
     let f = filter.unwrap_or_default();
-    if f.received_from_ms < 0 || f.received_to_ms < 0 {
-        return Err(Status::invalid_argument("filter.received_from_ms and filter.received_to_ms must not be negative"));
+    let mut violations = Vec::new();
+    if f.received_from_ms < 0 {
+        violations.push(Violation::new("filter.received_from_ms", "must not be negative"));
     }
-    if f.received_to_ms > 0 && f.received_to_ms <= f.received_from_ms {
-        return Err(Status::invalid_argument("filter.received_to_ms must be after filter.received_from_ms"));
+    if f.received_to_ms < 0 {
+        violations.push(Violation::new("filter.received_to_ms", "must not be negative"));
+    } else if f.received_to_ms > 0 && f.received_to_ms <= f.received_from_ms {
+        violations.push(Violation::new("filter.received_to_ms", "must be after filter.received_from_ms"));
     }
-    for name in &f.event_types {
-        EventName::parse(name)
-            .map_err(|_| Status::invalid_argument(format!("filter.event_types: {name:?} is not a zoom event name")))?;
+    if f.event_types.len() > MAX_EVENT_TYPES {
+        violations.push(Violation::new("filter.event_types", format!("at most {MAX_EVENT_TYPES} event types")));
+    } else if let Some(name) = f.event_types.iter().find(|name| EventName::parse(name).is_err()) {
+        violations.push(Violation::new("filter.event_types", format!("{name:?} is not a zoom event name")));
+    }
+    if f.ids.len() > MAX_IDS {
+        violations.push(Violation::new("filter.ids", format!("at most {MAX_IDS} ids")));
+    }
+    if f.meeting_uuid.len() > MAX_MEETING_UUID {
+        violations.push(Violation::new("filter.meeting_uuid", format!("at most {MAX_MEETING_UUID} characters")));
+    }
+    if !violations.is_empty() {
+        return Err(ServiceError::Invalid(violations));
     }
     Ok(Filter {
         received_from_ms: (f.received_from_ms > 0).then_some(f.received_from_ms),
@@ -43,9 +64,13 @@ fn filter(filter: Option<DeliveryFilter>) -> Result<Filter, Status> {
     })
 }
 
-fn unavailable(error: sqlx::Error) -> Status {
-    tracing::warn!(%error, "ingest admin call failed on the store");
-    Status::unavailable("the ingest store is unavailable")
+/// `limit` of a request: 0 means `default`, above `max` is refused.
+fn limit(limit: u32, default: u32, max: u32) -> ServiceResult<u32> {
+    match limit {
+        0 => Ok(default),
+        n if n > max => Err(ServiceError::invalid("limit", format!("at most {max}"))),
+        n => Ok(n),
+    }
 }
 
 #[tonic::async_trait]
@@ -65,10 +90,10 @@ impl IngestAdminService for Api {
         caller(&request)?.require_any(&[Role::Service])?;
         let request = request.into_inner();
         let filter = filter(request.filter)?;
-        let limit = if request.limit == 0 { DEFAULT_PAGE } else { request.limit.min(MAX_PAGE) };
+        let limit = limit(request.limit, DEFAULT_PAGE, MAX_PAGE)?;
         let rows = select(self.store.pool(), &filter, request.after_id.max(0), i64::from(limit), false)
             .await
-            .map_err(unavailable)?;
+            .map_err(ServiceError::from)?;
         let next_after_id = if rows.len() as u32 == limit { rows.last().map_or(0, |r| r.id) } else { 0 };
         let deliveries = rows
             .into_iter()
@@ -99,12 +124,15 @@ impl IngestAdminService for Api {
         let request = request.into_inner();
         let filter = filter(request.filter)?;
         if filter.received_from_ms.is_none() && filter.ids.is_empty() {
-            return Err(Status::invalid_argument(
-                "filter.received_from_ms or filter.ids is required, so a replay never covers everything by accident",
-            ));
+            return Err(ServiceError::invalid(
+                "filter.received_from_ms",
+                "required unless filter.ids names the deliveries, so a replay never covers everything by accident",
+            )
+            .into());
         }
-        let limit = if request.limit == 0 { MAX_REPLAY } else { i64::from(request.limit).min(MAX_REPLAY) };
-        let event_ids = replay(&self.store, &filter, request.force_new_ids, limit).await.map_err(unavailable)?;
+        let limit = limit(request.limit, MAX_REPLAY, MAX_REPLAY)?;
+        let event_ids =
+            replay(&self.store, &filter, request.force_new_ids, i64::from(limit)).await.map_err(ServiceError::from)?;
         tracing::info!(by = %subject, replayed = event_ids.len(), force_new_ids = request.force_new_ids, "zoom deliveries replayed");
         Ok(Response::new(ReplayDeliveriesResponse { replayed: event_ids.len() as u32, event_ids }))
     }

@@ -52,6 +52,7 @@ pub async fn start_with(ctx: ServiceContext, settings: IngestSettings) -> anyhow
     });
     let (committer, writers) =
         commit::group_commit(ctx.store.clone(), metrics.clone(), settings.max_queued, writers, settings.max_batch);
+    let body_limit = settings::body_limit(settings.max_body_bytes, ctx.bus.max_payload());
     let receiver = receive::Receiver {
         verifier,
         committer,
@@ -59,6 +60,7 @@ pub async fn start_with(ctx: ServiceContext, settings: IngestSettings) -> anyhow
         metrics: metrics.clone(),
         settings: settings.clone(),
         clock: ctx.clock.clone(),
+        body_limit,
     };
     let api = api::Api { store: ctx.store.clone() };
     Ok(ctx

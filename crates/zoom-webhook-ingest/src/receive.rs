@@ -2,8 +2,10 @@
 //!
 //! | request | answer |
 //! | --- | --- |
-//! | missing or bad signature, timestamp outside the window | 401, empty body |
-//! | body over the limit | 413 |
+//! | missing or malformed signature headers, timestamp outside the window | 401 before the body is read |
+//! | body over the limit (the configured one, or the bus's message size) | 413 |
+//! | body not received within the body timeout | 408 |
+//! | signature that does not match the body | 401, empty body |
 //! | valid signature, body not a JSON object with a safe `event` name | 400 naming the problem |
 //! | `endpoint.url_validation` | 200 `{"plainToken","encryptedToken"}` |
 //! | any other event, new or repeated | 200 once stored with its outbox row |
@@ -22,7 +24,7 @@ use butterboard_runtime::clock::Clock;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 use zoom::webhook::url_validation::{self, UrlValidationResponse};
-use zoom::webhook::{Envelope, SIGNATURE_HEADER, TIMESTAMP_HEADER, Verifier};
+use zoom::webhook::{Envelope, SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER, Verifier};
 
 use crate::commit::{Committed, Committer};
 use crate::metrics::{Metrics, Outcome};
@@ -42,7 +44,10 @@ pub struct Receiver {
     pub settings: IngestSettings,
     pub clock: Arc<dyn Clock>,
     pub metrics: Metrics,
+    /// Deliveries waiting for their commit at most; more get 503.
     pub in_flight: Arc<Semaphore>,
+    /// The largest body accepted ([`crate::settings::body_limit`]).
+    pub body_limit: usize,
 }
 
 /// The webhook router.
@@ -72,25 +77,21 @@ fn bad_request(reason: String) -> Response {
 
 async fn handle(receiver: &Receiver, headers: &HeaderMap, body: Body) -> (String, Outcome, Response) {
     let unknown = || "unknown".to_string();
-    let Ok(_permit) = receiver.in_flight.try_acquire() else {
-        return (unknown(), Outcome::Overloaded, status(StatusCode::SERVICE_UNAVAILABLE));
-    };
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let (Some(timestamp), Some(signature)) = (header(TIMESTAMP_HEADER), header(SIGNATURE_HEADER)) else {
-        receiver.metrics.signature_failed("missing");
+    // Everything that can be refused without the body is refused before reading it: a client
+    // that sends headers and then stalls costs nothing but its connection.
+    let (timestamp, signature) = (header(TIMESTAMP_HEADER), header(SIGNATURE_HEADER));
+    if let Err(error) = headers_pass(&receiver.verifier, timestamp, signature, receiver.clock.now_ms()) {
+        tracing::debug!(reason = %error, "webhook refused before its body");
+        receiver.metrics.signature_failed(error.label());
         return (unknown(), Outcome::Unauthorized, status(StatusCode::UNAUTHORIZED));
-    };
-    let limit = receiver.settings.max_body_bytes;
-    let declared = header(header::CONTENT_LENGTH.as_str()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return (unknown(), Outcome::TooLarge, status(StatusCode::PAYLOAD_TOO_LARGE));
     }
-    let body: Bytes = match axum::body::to_bytes(body, limit).await {
+    let body = match read_body(receiver, headers, body).await {
         Ok(body) => body,
-        Err(_) => return (unknown(), Outcome::TooLarge, status(StatusCode::PAYLOAD_TOO_LARGE)),
+        Err((outcome, response)) => return (unknown(), outcome, response),
     };
     let now_ms = receiver.clock.now_ms();
-    let verified = match receiver.verifier.verify(Some(timestamp), Some(signature), &body, now_ms) {
+    let verified = match receiver.verifier.verify(timestamp, signature, &body, now_ms) {
         Ok(verified) => verified,
         Err(error) => {
             tracing::debug!(reason = %error, "webhook refused");
@@ -114,9 +115,64 @@ async fn handle(receiver: &Receiver, headers: &HeaderMap, body: Body) -> (String
         let response = (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], answer).into_response();
         return (event_type, Outcome::UrlValidation, response);
     }
+    // The in-flight limit bounds what waits for a commit, not who is still sending.
+    let Ok(_permit) = receiver.in_flight.try_acquire() else {
+        return (event_type, Outcome::Overloaded, status(StatusCode::SERVICE_UNAVAILABLE));
+    };
     let delivery = new_delivery(headers, body, envelope, now_ms);
     let (outcome, response) = store(receiver, delivery).await;
     (event_type, outcome, response)
+}
+
+/// The body, within the size limit and the body deadline.
+async fn read_body(receiver: &Receiver, headers: &HeaderMap, body: Body) -> Result<Bytes, (Outcome, Response)> {
+    let limit = receiver.body_limit;
+    let too_large_answer = || (Outcome::TooLarge, status(StatusCode::PAYLOAD_TOO_LARGE));
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large_answer());
+    }
+    match tokio::time::timeout(receiver.settings.body_read_timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(error)) if too_large(&error) => Err(too_large_answer()),
+        Ok(Err(error)) => {
+            // The client went away or broke the framing mid-body.
+            tracing::debug!(%error, "webhook body could not be read");
+            Err((Outcome::BadRequest, status(StatusCode::BAD_REQUEST)))
+        }
+        Err(_) => {
+            tracing::debug!("webhook body not received in time");
+            Err((Outcome::BadRequest, status(StatusCode::REQUEST_TIMEOUT)))
+        }
+    }
+}
+
+/// Whether reading the body failed because it exceeded the limit (a body without a
+/// `Content-Length`, or one longer than it declared).
+fn too_large(error: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
+}
+
+/// Whether the signature headers can pass before the body is known: both present, the timestamp
+/// a number inside the window, the signature well-formed. The verifier checks all of that before
+/// it compares the HMAC, so a mismatch over an empty body means the headers themselves are fine.
+fn headers_pass(
+    verifier: &Verifier,
+    timestamp: Option<&str>,
+    signature: Option<&str>,
+    now_ms: i64,
+) -> Result<(), SignatureError> {
+    match verifier.verify(timestamp, signature, b"", now_ms) {
+        Ok(_) | Err(SignatureError::Mismatch) => Ok(()),
+        Err(error) => Err(error),
+    }
 }
 
 fn new_delivery(headers: &HeaderMap, body: Bytes, envelope: Envelope, now_ms: i64) -> NewDelivery {

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use crate::store::{Filter, select, zoom_message};
 
 /// The most deliveries one replay publishes.
-pub const MAX_REPLAY: i64 = 10_000;
+pub const MAX_REPLAY: u32 = 10_000;
 /// Deliveries per transaction while replaying.
 const CHUNK: i64 = 500;
 

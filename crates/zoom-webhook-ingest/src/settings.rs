@@ -9,11 +9,8 @@
 use std::time::Duration;
 
 use anyhow::bail;
-use butterboard_runtime::config::{Config, ConfigError, Mode, Setting, vars as config_vars};
+use butterboard_runtime::config::{Config, ConfigError, Setting, vars as config_vars};
 use zoom::webhook::TimestampWindow;
-
-/// The secret token the built-in Zoom simulator signs with (`zoom-sim`'s default).
-pub const SIMULATOR_WEBHOOK_SECRET: &str = "sim-webhook-secret";
 
 /// Variables of the tunables (read by [`IngestSettings::from_config`]).
 pub mod vars {
@@ -25,24 +22,45 @@ pub mod vars {
 
 /// The variables this service reads besides the shared ones.
 pub const SETTINGS: &[Setting] = &[
-    Setting::new(vars::MAX_BODY_BYTES, "largest webhook body accepted, in bytes (default 1048576)"),
+    Setting::new(
+        vars::MAX_BODY_BYTES,
+        "largest webhook body accepted, in bytes (default 1048576; capped below the bus's message size)",
+    ),
     Setting::new(vars::TIMESTAMP_PAST_SECS, "how old a signature timestamp may be, in seconds (default 300)"),
     Setting::new(vars::TIMESTAMP_FUTURE_SECS, "how far ahead a signature timestamp may be, in seconds (default 60)"),
     Setting::new(vars::RETENTION_DAYS, "days stored deliveries are kept (default 30)"),
 ];
 
+/// Room left in a bus message for what a `zoom.*` event carries besides the body: the CloudEvents
+/// and trace headers (about half a KiB), those added when it is dead-lettered, and NATS's own
+/// framing, with a wide margin.
+pub const BUS_HEADER_ALLOWANCE: usize = butterboard_runtime::bus::HEADER_RESERVE;
+
+/// The largest body accepted: the configured limit, but never more than the bus takes in one
+/// message (its `max_payload` less [`BUS_HEADER_ALLOWANCE`]). A body answered 200 that the bus then
+/// refuses would stay in the outbox for good, blocking every event behind it; answered 413, Zoom
+/// sees the problem at once.
+pub fn body_limit(configured: usize, bus_max_payload: usize) -> usize {
+    configured.min(bus_max_payload.saturating_sub(BUS_HEADER_ALLOWANCE))
+}
+
 /// The ingest's behaviour.
 #[derive(Clone)]
 pub struct IngestSettings {
-    /// Larger bodies get 413 (Zoom's are a few KiB; 1 MiB leaves room).
+    /// Larger bodies get 413 (Zoom's are a few KiB; 1 MiB leaves room). The bus's message size
+    /// caps it further ([`body_limit`]).
     pub max_body_bytes: usize,
+    /// How long a request may take to send its body once its headers passed; then 408. Zoom
+    /// sends small bodies at once.
+    pub body_read_timeout: Duration,
     /// How old or new a signature's timestamp may be.
     pub window: TimestampWindow,
     /// Deliveries older than this are purged.
     pub retention: Duration,
     /// How often the purge runs.
     pub purge_interval: Duration,
-    /// Requests being handled at once; more get 503 at once (Zoom retries later).
+    /// Verified deliveries waiting for their commit at once; more get 503 at once (Zoom retries
+    /// later). Requests still sending their body do not count.
     pub max_in_flight: usize,
     /// Deliveries waiting for the writers; more get 503 at once.
     pub max_queued: usize,
@@ -62,6 +80,7 @@ impl Default for IngestSettings {
     fn default() -> Self {
         Self {
             max_body_bytes: 1024 * 1024,
+            body_read_timeout: Duration::from_secs(5),
             window: TimestampWindow::default(),
             retention: Duration::from_secs(30 * 24 * 3600),
             purge_interval: Duration::from_secs(3600),
@@ -96,32 +115,25 @@ impl IngestSettings {
         Ok(settings)
     }
 
-    /// The secret tokens to verify with: the configured ones (comma-separated for rotation); in
-    /// embedded mode without Zoom credentials, the built-in simulator's; otherwise an error
-    /// naming the variable.
+    /// The secret tokens to verify with: the configured ones (comma-separated for rotation), or
+    /// an error naming the variable. There is no built-in secret: the binary hands its Zoom
+    /// simulator's secret, generated per data directory, to the ingest through the configuration.
     pub fn resolve_secrets(&self, config: &Config) -> anyhow::Result<Vec<String>> {
         if let Some(secrets) = &self.secrets {
             return Ok(secrets.clone());
         }
-        if let Some(configured) = &config.zoom.webhook_secret_token {
-            let secrets: Vec<String> =
-                configured.expose().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
-            if secrets.is_empty() {
-                bail!("{} holds no secret token", config_vars::ZOOM_WEBHOOK_SECRET_TOKEN);
-            }
-            return Ok(secrets);
+        let variable = config_vars::ZOOM_WEBHOOK_SECRET_TOKEN;
+        let Some(configured) = &config.zoom.webhook_secret_token else {
+            bail!(
+                "{variable} is required to run zoom-webhook-ingest (the secret token of the Zoom app's event subscription)"
+            )
+        };
+        let secrets: Vec<String> =
+            configured.expose().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+        if secrets.is_empty() {
+            bail!("{variable} holds no secret token");
         }
-        if config.mode() == Mode::Embedded && !config.zoom.has_credentials() {
-            tracing::warn!(
-                variable = config_vars::ZOOM_WEBHOOK_SECRET_TOKEN,
-                "no webhook secret token configured: accepting only webhooks signed by the built-in zoom simulator"
-            );
-            return Ok(vec![SIMULATOR_WEBHOOK_SECRET.to_string()]);
-        }
-        bail!(
-            "{} is required to run zoom-webhook-ingest (the secret token of the Zoom app's event subscription)",
-            config_vars::ZOOM_WEBHOOK_SECRET_TOKEN
-        )
+        Ok(secrets)
     }
 }
 
@@ -146,25 +158,30 @@ mod tests {
     }
 
     #[test]
-    fn embedded_mode_without_a_secret_accepts_the_simulators_and_distributed_mode_refuses_to_start() {
+    fn the_body_limit_stays_below_what_the_bus_takes_in_one_message() {
+        let nats_default = 1024 * 1024;
+        assert_eq!(body_limit(1024 * 1024, nats_default), nats_default - BUS_HEADER_ALLOWANCE);
+        assert_eq!(body_limit(4096, nats_default), 4096, "a smaller configured limit wins");
+        assert_eq!(body_limit(64 << 20, 8 << 20), (8 << 20) - BUS_HEADER_ALLOWANCE, "a larger bus allows more");
+        assert_eq!(body_limit(4096, 100), 0, "a bus smaller than the headers takes no body");
+    }
+
+    #[test]
+    fn without_a_configured_secret_the_ingest_refuses_to_start_in_either_mode() {
         let embedded = Config::embedded_defaults();
-        assert_eq!(
-            IngestSettings::default().resolve_secrets(&embedded).ok(),
-            Some(vec![SIMULATOR_WEBHOOK_SECRET.to_string()])
-        );
         let mut distributed = Config::embedded_defaults();
         distributed.nats_url = Some("nats://127.0.0.1:4222".into());
-        let error = IngestSettings::default().resolve_secrets(&distributed).expect_err("refused");
-        assert!(error.to_string().contains("ZOOM_WEBHOOK_SECRET_TOKEN"), "{error}");
+        for config in [&embedded, &distributed] {
+            let error = IngestSettings::default().resolve_secrets(config).expect_err("refused");
+            assert!(error.to_string().contains("ZOOM_WEBHOOK_SECRET_TOKEN"), "{error}");
+        }
         distributed.zoom.webhook_secret_token = Some(" new , old ".to_string().into());
         assert_eq!(
             IngestSettings::default().resolve_secrets(&distributed).ok(),
             Some(vec!["new".to_string(), "old".to_string()])
         );
-    }
-
-    #[test]
-    fn the_built_in_secret_is_the_simulators() {
-        assert_eq!(SIMULATOR_WEBHOOK_SECRET, zoom_sim::config::DEFAULT_WEBHOOK_SECRET_TOKEN);
+        distributed.zoom.webhook_secret_token = Some(" , ".to_string().into());
+        let error = IngestSettings::default().resolve_secrets(&distributed).expect_err("refused");
+        assert!(error.to_string().contains("ZOOM_WEBHOOK_SECRET_TOKEN holds no secret token"), "{error}");
     }
 }

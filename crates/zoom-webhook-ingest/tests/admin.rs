@@ -7,7 +7,8 @@ mod support;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use butterboard_proto::ingest::v1::DeliveryFilter;
+use butterboard_proto::ingest::v1::ingest_admin_service_client::IngestAdminServiceClient;
+use butterboard_proto::ingest::v1::{DeliveryFilter, ListDeliveriesRequest};
 use butterboard_runtime::auth::Role;
 use support::{Ingest, Mode, TS, drain, expect_messages, vectors};
 use zoom_webhook_ingest::admin_client::AdminClient;
@@ -123,7 +124,42 @@ async fn deliveries_older_than_the_retention_are_purged_and_newer_ones_kept(mode
     ingest.stop().await;
 }
 
+/// Calls `ListDeliveries` as the service role, with a raw request (the client pages by itself).
+async fn list_raw(ingest: &Ingest, request: ListDeliveriesRequest) -> Result<usize, tonic::Status> {
+    let token = ingest.auth.mint("ops@butterboard.online", &[Role::Service], Duration::from_secs(300)).expect("token");
+    let mut client = IngestAdminServiceClient::connect(ingest.grpc.clone()).await.expect("connect");
+    let mut request = tonic::Request::new(request);
+    butterboard_runtime::auth::attach_bearer(&mut request, &token).expect("bearer");
+    client.list_deliveries(request).await.map(|r| r.into_inner().deliveries.len())
+}
+
+async fn list_filters_are_bounded_and_a_store_outage_is_unavailable(mode: Mode) {
+    let ingest = Ingest::start(mode).await;
+    post_three(&ingest).await;
+    let filter = |f: DeliveryFilter| ListDeliveriesRequest { filter: Some(f), limit: 0, after_id: 0 };
+    let types = |n: usize| vec!["meeting.started".to_string(); n];
+    let at_most = DeliveryFilter { event_types: types(50), ids: (1..=1000).collect(), ..Default::default() };
+    assert_eq!(list_raw(&ingest, filter(at_most)).await.expect("50 event types and 1,000 ids are fine"), 1);
+    let page = ListDeliveriesRequest { limit: 1000, ..filter(DeliveryFilter::default()) };
+    assert_eq!(list_raw(&ingest, page).await.expect("a page of 1,000 is fine"), 3);
+    for (request, field) in [
+        (filter(DeliveryFilter { event_types: types(51), ..Default::default() }), "filter.event_types"),
+        (filter(DeliveryFilter { ids: (1..=1001).collect(), ..Default::default() }), "filter.ids"),
+        (filter(DeliveryFilter { meeting_uuid: "u".repeat(201), ..Default::default() }), "filter.meeting_uuid"),
+        (ListDeliveriesRequest { limit: 1001, ..filter(DeliveryFilter::default()) }, "limit"),
+    ] {
+        let refused = list_raw(&ingest, request).await.expect_err("refused");
+        assert_eq!(refused.code(), tonic::Code::InvalidArgument, "{field}: {refused:?}");
+        assert!(refused.message().contains(field), "{field} named in {:?}", refused.message());
+    }
+    ingest.store.close().await;
+    let down = list_raw(&ingest, filter(DeliveryFilter::default())).await.expect_err("the store is closed");
+    assert_eq!(down.code(), tonic::Code::Unavailable, "{down:?}");
+    assert!(!down.message().contains("pool"), "the cause is logged, not returned: {:?}", down.message());
+}
+
 butterboard_runtime::in_both_modes!(
+    list_filters_are_bounded_and_a_store_outage_is_unavailable,
     stored_deliveries_are_listed_by_time_range_and_event_type,
     a_replay_keeps_the_event_ids_unless_forced_to_mint_new_ones,
     only_callers_with_the_service_role_may_list_or_replay,

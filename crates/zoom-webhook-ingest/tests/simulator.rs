@@ -1,5 +1,6 @@
 //! The built-in Zoom simulator playing a meeting against the ingest, as in the embedded default
-//! run: no secret configured, so the ingest accepts the simulator's signature (and only it).
+//! run: the simulator's secrets are generated for the run, and the ingest verifies with the
+//! simulator's webhook secret token, handed to it like any configured one.
 
 mod support;
 
@@ -8,17 +9,20 @@ use std::time::Duration;
 
 use butterboard_runtime::clock::ManualClock;
 use support::{Ingest, Mode, expect_messages};
-use zoom_sim::{DeliveryState, ZoomSimConfig};
+use zoom_sim::{DeliveryState, SimSecrets, ZoomSimConfig};
 use zoom_webhook_ingest::IngestSettings;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_meeting_played_by_the_simulator_is_stored_and_published_event_by_event() {
     let now = ManualClock::at(butterboard_runtime::clock::now_ms());
-    let ingest = Ingest::start_with(Mode::Embedded, IngestSettings::default(), now).await;
+    let secrets = SimSecrets::generate();
+    let settings =
+        IngestSettings { secrets: Some(vec![secrets.webhook_secret_token.clone()]), ..IngestSettings::default() };
+    let ingest = Ingest::start_with(Mode::Embedded, settings, now).await;
     let mut events = ingest.subscribe().await;
-    let sim = zoom_sim::start(ZoomSimConfig { time_compression: 100_000.0, ..ZoomSimConfig::default() }, None)
-        .await
-        .expect("simulator");
+    let config =
+        ZoomSimConfig { time_compression: 100_000.0, ..ZoomSimConfig::default() }.with_secrets(secrets.clone());
+    let sim = zoom_sim::start(config, None).await.expect("simulator");
     sim.set_webhook_endpoint(Some(ingest.url.clone()));
 
     let challenge = sim.validate_endpoint().await.expect("challenge sent");
@@ -28,7 +32,7 @@ async fn a_meeting_played_by_the_simulator_is_stored_and_published_event_by_even
     let token: serde_json::Value = http
         .post(sim.oauth_url())
         .query(&[("grant_type", "account_credentials"), ("account_id", "sim-account")])
-        .basic_auth("sim-client", Some("sim-secret"))
+        .basic_auth("sim-client", Some(&secrets.client_secret))
         .send()
         .await
         .expect("token")

@@ -6,8 +6,10 @@ mod support;
 use std::collections::HashSet;
 use std::time::Duration;
 
+use butterboard_runtime::clock::ManualClock;
 use bytes::Bytes;
 use support::{Ingest, Mode, SECRET, TS, expect_messages, participant_joined, sign, vectors};
+use zoom_webhook_ingest::IngestSettings;
 
 const LIMIT: Duration = Duration::from_secs(20);
 const QUIET: Duration = Duration::from_millis(1500);
@@ -177,7 +179,31 @@ pub async fn a_body_over_the_limit_gets_413_and_a_verified_body_that_is_not_a_js
     ingest.stop().await;
 }
 
+/// A signed-able `meeting.started` body of exactly `size` bytes.
+fn body_of(size: usize) -> Bytes {
+    let frame = r#"{"event":"meeting.started","event_ts":1764579612000,"payload":{"pad":""}}"#;
+    let pad = "x".repeat(size - frame.len());
+    Bytes::from(format!(r#"{{"event":"meeting.started","event_ts":1764579612000,"payload":{{"pad":"{pad}"}}}}"#))
+}
+
+pub async fn a_body_the_bus_could_not_carry_gets_413_even_under_a_larger_configured_limit(mode: Mode) {
+    let settings = IngestSettings { max_body_bytes: 4 * 1024 * 1024, ..support::settings() };
+    let ingest = Ingest::start_with(mode, settings, ManualClock::at(TS * 1000)).await;
+    let mut events = ingest.subscribe().await;
+    // As the running bus answers it: 1 MiB on both, NATS's default.
+    let largest = ingest.bus.max_payload() - butterboard_runtime::bus::HEADER_RESERVE;
+    assert_eq!(body_of(largest).len(), largest);
+    assert_eq!(ingest.post(body_of(largest + 1)).await.status(), 413, "one byte more than the bus carries");
+    assert_eq!(ingest.post(body_of(largest)).await.status(), 200);
+    // What was answered 200 is published: the bus took it.
+    let published = expect_messages(&mut events, 1, Duration::from_secs(20), Duration::from_millis(500)).await;
+    assert_eq!(published[0].payload.len(), largest);
+    assert_eq!(ingest.count("deliveries").await, 1);
+    ingest.stop().await;
+}
+
 butterboard_runtime::in_both_modes!(
+    a_body_the_bus_could_not_carry_gets_413_even_under_a_larger_configured_limit,
     every_fixture_vector_verifies_and_publishes_one_event_with_its_subject_and_cloudevents_headers,
     a_tampered_body_header_secret_or_timestamp_is_rejected_with_401_and_no_detail,
     the_url_validation_answer_matches_the_vector_byte_for_byte_and_is_not_published,

@@ -38,6 +38,15 @@ pub const DLQ_SUBJECT_HEADER: &str = "butterboard-dlq-subject";
 /// Prefix of the dead-letter subjects: `dlq.<original subject>`.
 pub const DLQ_PREFIX: &str = "dlq.";
 
+/// NATS's default `max_payload` (1 MiB), which the embedded bus applies too, so that a message
+/// accepted in embedded mode is accepted by a default JetStream deployment.
+pub const DEFAULT_MAX_PAYLOAD: usize = 1024 * 1024;
+
+/// Room to leave below [`EventBus::max_payload`] for the headers a body travels with (CloudEvents
+/// attributes, `Nats-Msg-Id`, trace context): a body at most `max_payload - HEADER_RESERVE`
+/// bytes long always fits in one message.
+pub const HEADER_RESERVE: usize = 8 * 1024;
+
 /// A stream of the bus.
 #[derive(Debug, Clone, Copy)]
 pub struct StreamSpec {
@@ -59,6 +68,11 @@ pub struct ConsumerSpec {
     pub max_deliver: u32,
     /// Delay before each redelivery after a failure; the last entry repeats.
     pub backoff: Vec<Duration>,
+    /// How many deliveries the handler works on at once (the consumer runner: one). A
+    /// subscription asks the bus for no more than this many at a time: a delivery's ack wait runs
+    /// from the moment the bus hands it out, so one waiting in a local buffer behind slow handlers
+    /// would expire, be redelivered and spend attempts no handler failed.
+    pub concurrency: usize,
 }
 
 impl ConsumerSpec {
@@ -71,6 +85,7 @@ impl ConsumerSpec {
             ack_wait: Duration::from_secs(30),
             max_deliver: 5,
             backoff: [1, 5, 30, 120].map(Duration::from_secs).to_vec(),
+            concurrency: 1,
         }
     }
 
@@ -93,6 +108,9 @@ impl ConsumerSpec {
         for filter in &self.filters {
             validate_filter(filter).map_err(|e| BusError::InvalidConsumer(e.to_string()))?;
         }
+        if self.concurrency == 0 {
+            return Err(BusError::InvalidConsumer(format!("{}: concurrency must be at least 1", self.name)));
+        }
         if self.max_deliver == 0 || (self.backoff.len() as u32) >= self.max_deliver {
             return Err(BusError::InvalidConsumer(format!(
                 "{}: max_deliver must exceed the number of backoff steps",
@@ -114,6 +132,10 @@ pub enum BusError {
     InvalidConsumer(String),
     #[error("message {0} not found")]
     NotFound(u64),
+    /// The message (headers and payload, as NATS counts them) exceeds the bus's max payload; it
+    /// will never be accepted as it is.
+    #[error("message of {size} bytes exceeds the bus's max payload of {max} bytes")]
+    TooLarge { size: usize, max: usize },
     #[error("event bus error: {0}")]
     Other(String),
 }
@@ -123,6 +145,11 @@ pub enum BusError {
 pub trait EventBus: Send + Sync + 'static {
     /// `"jetstream"` or `"embedded"`, for logs and `/readyz`.
     fn kind(&self) -> &'static str;
+
+    /// The largest message (headers and payload, counted as [`message_size`] does) the bus
+    /// accepts; a larger one is refused with [`BusError::TooLarge`]. Writers of outside input
+    /// (webhook bodies) cap it at this minus [`HEADER_RESERVE`].
+    fn max_payload(&self) -> usize;
 
     /// Publishes one message and returns once the bus has durably accepted it.
     async fn publish(&self, message: OutgoingMessage) -> Result<PublishAck, BusError>;
@@ -153,6 +180,13 @@ pub trait EventBus: Send + Sync + 'static {
 
     /// Whether the bus answers right now (for `/readyz`).
     async fn ping(&self) -> Result<(), BusError>;
+
+    /// Messages the durable consumer `spec` has not been handed yet (its lag); 0 for a consumer
+    /// that does not exist yet.
+    async fn consumer_lag(&self, spec: &ConsumerSpec) -> Result<u64, BusError>;
+
+    /// How many dead letters wait in `dlq.>`.
+    async fn dead_letter_count(&self) -> Result<u64, BusError>;
 }
 
 /// A running durable consumer.
@@ -227,6 +261,15 @@ impl Delivery {
     pub async fn fail(self, error: &str, backoff: Duration) -> Result<(), BusError> {
         if self.attempt >= self.max_deliver { self.dead_letter(error).await } else { self.nak(backoff).await }
     }
+}
+
+/// The size NATS counts against `max_payload`: the payload plus the headers as they travel
+/// (`NATS/1.0\r\n`, one `name: value\r\n` line each, a blank line), `Nats-Msg-Id` included.
+pub fn message_size(message: &OutgoingMessage) -> usize {
+    const VERSION_LINE: usize = "NATS/1.0\r\n".len();
+    let line = |name: &str, value: &str| name.len() + 2 + value.len() + 2;
+    let headers: usize = message.headers.iter().map(|(name, value)| line(name, value)).sum();
+    VERSION_LINE + headers + line("Nats-Msg-Id", &message.id) + 2 + message.payload.len()
 }
 
 /// The dead-letter subject of a message published on `subject`.

@@ -38,12 +38,11 @@ fn known_names(settings: &[Setting]) -> impl Iterator<Item = &'static str> + '_ 
         .chain(settings.iter().map(|setting| setting.name))
 }
 
+/// The listen addresses are not in this layer: validation applies their defaults, so it knows
+/// which ones were configured ([`Listen::configured`](super::Listen::configured)).
 fn defaults_layer() -> BTreeMap<String, String> {
     [
         (vars::DATA_DIR, defaults::DATA_DIR.to_string()),
-        (vars::WEBHOOK_ADDR, defaults::WEBHOOK_ADDR.to_string()),
-        (vars::GRPC_ADDR, defaults::GRPC_ADDR.to_string()),
-        (vars::ADMIN_ADDR, defaults::ADMIN_ADDR.to_string()),
         (vars::ZOOM_API_BASE_URL, defaults::ZOOM_API_BASE_URL.to_string()),
         (vars::ZOOM_OAUTH_URL, defaults::ZOOM_OAUTH_URL.to_string()),
         (vars::DRIVE_API_BASE_URL, defaults::DRIVE_API_BASE_URL.to_string()),

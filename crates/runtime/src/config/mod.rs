@@ -67,9 +67,10 @@ pub mod vars {
     pub const OTEL_EXPORTER_OTLP_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
     pub const AUTH_JWT_MAX_LIFETIME_SECS: &str = "AUTH_JWT_MAX_LIFETIME_SECS";
     pub const GRPC_REFLECTION: &str = "BUTTERBOARD_GRPC_REFLECTION";
+    pub const SQLITE_SYNCHRONOUS: &str = "BUTTERBOARD_SQLITE_SYNCHRONOUS";
 
     /// Every name above.
-    pub const ALL: [&str; 25] = [
+    pub const ALL: [&str; 26] = [
         NATS_URL,
         DATA_DIR,
         BUS_NAMESPACE,
@@ -95,6 +96,7 @@ pub mod vars {
         OTEL_EXPORTER_OTLP_ENDPOINT,
         AUTH_JWT_MAX_LIFETIME_SECS,
         GRPC_REFLECTION,
+        SQLITE_SYNCHRONOUS,
     ];
 }
 
@@ -157,6 +159,31 @@ pub struct Listen {
     pub webhook: SocketAddr,
     pub grpc: SocketAddr,
     pub admin: SocketAddr,
+    /// The variables of the addresses set in the file or the environment; the others hold the
+    /// defaults (all interfaces), which [`Listen::loopback_unless_configured`] may narrow.
+    pub configured: Vec<&'static str>,
+}
+
+impl Listen {
+    /// Moves every address left at its default onto 127.0.0.1, keeping its port: a process on the
+    /// built-in simulators, whose secrets live in the data directory, serves this machine only
+    /// unless told otherwise. Returns the configured addresses that still reach beyond loopback,
+    /// by variable, so the caller can warn about them.
+    pub fn loopback_unless_configured(&mut self) -> Vec<(&'static str, SocketAddr)> {
+        let mut beyond = Vec::new();
+        for (variable, addr) in [
+            (vars::WEBHOOK_ADDR, &mut self.webhook),
+            (vars::GRPC_ADDR, &mut self.grpc),
+            (vars::ADMIN_ADDR, &mut self.admin),
+        ] {
+            if !self.configured.contains(&variable) {
+                addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
+            } else if !addr.ip().is_loopback() {
+                beyond.push((variable, *addr));
+            }
+        }
+        beyond
+    }
 }
 
 /// Zoom's Server-to-Server OAuth app and webhook secret. Without credentials the built-in
@@ -249,6 +276,9 @@ pub struct Config {
     pub otel_endpoint: Option<String>,
     /// Whether the gRPC server offers reflection (`BUTTERBOARD_GRPC_REFLECTION`, on by default).
     pub grpc_reflection: bool,
+    /// How embedded-mode SQLite files sync (`BUTTERBOARD_SQLITE_SYNCHRONOUS`): `full` by default,
+    /// since webhooks answered 200 and publishes acknowledged must survive a power loss.
+    pub sqlite_synchronous: crate::store::SqliteSync,
     /// The services' own settings that are set (see [`Setting`]).
     pub settings: Settings,
 }
@@ -281,7 +311,12 @@ impl Config {
             databases: BTreeMap::new(),
             data_dir: PathBuf::from(defaults::DATA_DIR),
             bus_namespace: None,
-            listen: Listen { webhook: defaults::WEBHOOK_ADDR, grpc: defaults::GRPC_ADDR, admin: defaults::ADMIN_ADDR },
+            listen: Listen {
+                webhook: defaults::WEBHOOK_ADDR,
+                grpc: defaults::GRPC_ADDR,
+                admin: defaults::ADMIN_ADDR,
+                configured: Vec::new(),
+            },
             zoom: ZoomConfig {
                 account_id: None,
                 client_id: None,
@@ -307,6 +342,7 @@ impl Config {
             },
             otel_endpoint: None,
             grpc_reflection: defaults::GRPC_REFLECTION,
+            sqlite_synchronous: crate::store::SqliteSync::default(),
             settings: Settings::default(),
         }
     }
@@ -346,7 +382,33 @@ impl fmt::Debug for Config {
             .field("auth", &self.auth)
             .field("otel_endpoint", &self.otel_endpoint.as_deref().map(validate::redact_userinfo))
             .field("grpc_reflection", &self.grpc_reflection)
+            .field("sqlite_synchronous", &self.sqlite_synchronous)
             .field("settings", &self.settings)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(env: &[(&str, &str)]) -> Config {
+        let env = env.iter().map(|(name, value)| (name.to_string(), value.to_string()));
+        Config::load_from(None, env, &[]).expect("valid")
+    }
+
+    #[test]
+    fn listeners_left_at_their_defaults_move_to_loopback_and_configured_ones_stay() {
+        let mut listen = load(&[(vars::GRPC_ADDR, "0.0.0.0:7000"), (vars::ADMIN_ADDR, "127.0.0.1:7001")]).listen;
+        assert_eq!(listen.webhook, defaults::WEBHOOK_ADDR, "the default reaches every interface");
+        let beyond = listen.loopback_unless_configured();
+        assert_eq!(listen.webhook.to_string(), "127.0.0.1:8080");
+        assert_eq!(listen.grpc.to_string(), "0.0.0.0:7000", "a configured address wins");
+        assert_eq!(listen.admin.to_string(), "127.0.0.1:7001");
+        assert_eq!(beyond, [(vars::GRPC_ADDR, "0.0.0.0:7000".parse().expect("address"))]);
+        // An address configured to the default's very value is still configured.
+        let mut listen = load(&[(vars::WEBHOOK_ADDR, "0.0.0.0:8080")]).listen;
+        assert_eq!(listen.loopback_unless_configured().len(), 1);
+        assert_eq!(listen.webhook.to_string(), "0.0.0.0:8080");
     }
 }

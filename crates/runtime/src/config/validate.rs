@@ -29,11 +29,7 @@ pub(super) fn build(values: &Values) -> Result<Config, ConfigError> {
         databases,
         data_dir: PathBuf::from(required(values, vars::DATA_DIR)?),
         bus_namespace: values.get(vars::BUS_NAMESPACE).map(bus_namespace).transpose()?,
-        listen: Listen {
-            webhook: socket_addr(values, vars::WEBHOOK_ADDR)?,
-            grpc: socket_addr(values, vars::GRPC_ADDR)?,
-            admin: socket_addr(values, vars::ADMIN_ADDR)?,
-        },
+        listen: listen(values)?,
         zoom: zoom(values)?,
         drive: drive(values)?,
         auth: auth(values)?,
@@ -42,6 +38,11 @@ pub(super) fn build(values: &Values) -> Result<Config, ConfigError> {
             .map(|url| http_url(vars::OTEL_EXPORTER_OTLP_ENDPOINT, url))
             .transpose()?,
         grpc_reflection: flag(values, vars::GRPC_REFLECTION)?.unwrap_or(super::defaults::GRPC_REFLECTION),
+        sqlite_synchronous: values
+            .get(vars::SQLITE_SYNCHRONOUS)
+            .map(|text| text.parse().map_err(|reason: String| ConfigError::invalid(vars::SQLITE_SYNCHRONOUS, reason)))
+            .transpose()?
+            .unwrap_or_default(),
         settings: Default::default(),
     })
 }
@@ -60,9 +61,18 @@ fn required<'a>(values: &'a Values, variable: &str) -> Result<&'a str, ConfigErr
     values.get(variable).ok_or_else(|| ConfigError::invalid(variable, "must not be empty"))
 }
 
-fn socket_addr(values: &Values, variable: &str) -> Result<SocketAddr, ConfigError> {
-    let text = required(values, variable)?;
-    text.parse().map_err(|_| ConfigError::invalid(variable, format!("invalid socket address {text:?}")))
+/// Each address as configured, or its default when unset (an empty value counts as unset).
+fn listen(values: &Values) -> Result<Listen, ConfigError> {
+    let mut configured = Vec::new();
+    let mut address = |variable: &'static str, default: SocketAddr| -> Result<SocketAddr, ConfigError> {
+        let Some(text) = values.get(variable) else { return Ok(default) };
+        configured.push(variable);
+        text.parse().map_err(|_| ConfigError::invalid(variable, format!("invalid socket address {text:?}")))
+    };
+    let webhook = address(vars::WEBHOOK_ADDR, super::defaults::WEBHOOK_ADDR)?;
+    let grpc = address(vars::GRPC_ADDR, super::defaults::GRPC_ADDR)?;
+    let admin = address(vars::ADMIN_ADDR, super::defaults::ADMIN_ADDR)?;
+    Ok(Listen { webhook, grpc, admin, configured })
 }
 
 /// `nats://` or `tls://`, possibly several servers separated by commas (as async-nats accepts).

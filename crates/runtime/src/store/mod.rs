@@ -7,15 +7,17 @@
 pub mod inbox;
 pub mod outbox;
 pub mod relay;
+mod relay_lock;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+use std::{fmt, str::FromStr};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Connection, Executor};
-use tokio::sync::Notify;
+use tokio::sync::{Mutex, Notify};
 
 /// How long a PostgreSQL connection may sit idle and still be used without a ping first.
 const PING_AFTER_IDLE: Duration = Duration::from_millis(500);
@@ -60,6 +62,53 @@ pub fn placeholders(rows: usize, columns: usize) -> String {
     sql
 }
 
+/// How hard SQLite works to keep a commit through an OS crash or a power loss (`PRAGMA
+/// synchronous`), for SQLite stores and the embedded bus alike.
+///
+/// Both are safe against a process crash (kill -9) in WAL mode. They differ when the machine
+/// itself goes down: a webhook answered 200 or a publish acknowledged was promised to someone
+/// outside the process, so the default syncs every commit. Parsed from `full` or `normal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    /// The WAL is synced at every commit: an acknowledged commit survives a power loss.
+    #[default]
+    Full,
+    /// The WAL is synced only at checkpoints: an fsync less per commit, but an OS crash or a
+    /// power loss can take back the last commits after they were acknowledged. An opt-out for
+    /// machines whose storage survives power loss on its own, or data that can be lost.
+    Normal,
+}
+
+impl SqliteSync {
+    fn pragma(self) -> &'static str {
+        match self {
+            SqliteSync::Full => "PRAGMA synchronous = FULL;",
+            SqliteSync::Normal => "PRAGMA synchronous = NORMAL;",
+        }
+    }
+}
+
+impl fmt::Display for SqliteSync {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SqliteSync::Full => "full",
+            SqliteSync::Normal => "normal",
+        })
+    }
+}
+
+impl FromStr for SqliteSync {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "full" => Ok(SqliteSync::Full),
+            "normal" => Ok(SqliteSync::Normal),
+            other => Err(format!("unknown SQLite synchronous mode {other:?} (expected full or normal)")),
+        }
+    }
+}
+
 /// Which database is behind a store; statements differ only where the dialects do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -84,11 +133,20 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     outbox_written: Arc<Notify>,
+    /// Taken by a relay for its round, so that relays of one process over one store take turns
+    /// (across processes, PostgreSQL's advisory lock does the same; see [`relay`]).
+    relay_turn: Arc<Mutex<()>>,
 }
 
 impl Store {
     /// Connects to `url` (`postgres://…` or `sqlite://…`); `max_connections` applies to PostgreSQL.
+    /// A SQLite store syncs every commit ([`SqliteSync::Full`]).
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
+        Self::connect_with(url, max_connections, SqliteSync::default()).await
+    }
+
+    /// Like [`connect`](Self::connect), with the SQLite durability given (ignored for PostgreSQL).
+    pub async fn connect_with(url: &str, max_connections: u32, synchronous: SqliteSync) -> anyhow::Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -123,27 +181,33 @@ impl Store {
             // One connection: SQLite has a single writer, and a deferred transaction that reads
             // before writing fails with SQLITE_BUSY instead of waiting when another connection
             // writes. One connection turns that into queueing inside the pool.
-            Backend::Sqlite => AnyPoolOptions::new().max_connections(1).after_connect(|conn, _| {
+            Backend::Sqlite => AnyPoolOptions::new().max_connections(1).after_connect(move |conn, _| {
                 Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-                    )
-                    .await?;
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+                        .await?;
+                    conn.execute(synchronous.pragma()).await?;
                     Ok(())
                 })
             }),
         };
         let pool = pool_options.acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
-        Ok(Store { pool, backend, outbox_written: Arc::new(Notify::new()) })
+        if backend == Backend::Sqlite {
+            tracing::debug!(%synchronous, "sqlite store opened");
+        }
+        Ok(Store { pool, backend, outbox_written: Arc::new(Notify::new()), relay_turn: Arc::new(Mutex::new(())) })
     }
 
-    /// Opens (creating if needed) the SQLite file `path`.
+    /// Opens (creating if needed) the SQLite file `path`, syncing every commit.
     pub async fn open_sqlite(path: &Path) -> anyhow::Result<Store> {
+        Self::open_sqlite_with(path, SqliteSync::default()).await
+    }
+
+    /// Opens (creating if needed) the SQLite file `path` with the durability given.
+    pub async fn open_sqlite_with(path: &Path, synchronous: SqliteSync) -> anyhow::Result<Store> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        Self::connect(&format!("sqlite://{}?mode=rwc", path.display()), 1).await
+        Self::connect_with(&format!("sqlite://{}?mode=rwc", path.display()), 1, synchronous).await
     }
 
     /// Applies the runtime's migrations, then the service's.
@@ -181,6 +245,10 @@ impl Store {
 
     pub(crate) fn outbox_signal(&self) -> &Notify {
         &self.outbox_written
+    }
+
+    pub(crate) fn relay_turn(&self) -> &Mutex<()> {
+        &self.relay_turn
     }
 
     /// Whether the database answers (for `/readyz`).

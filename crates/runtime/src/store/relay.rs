@@ -1,25 +1,31 @@
 //! The outbox relay: publishes outbox rows in order and deletes them only after the bus
 //! acknowledged them.
 //!
-//! On PostgreSQL several replicas may run a relay over one outbox. Rows are taken under a
-//! transaction-scoped advisory lock rather than `FOR UPDATE SKIP LOCKED`: skipping locked rows
-//! would let two replicas publish neighbouring batches concurrently and out of order, while the
-//! lock keeps one publisher at a time and hands over on its own when a replica dies. SQLite stores
-//! belong to one process, whose single connection already serialises relays.
+//! A round reads a batch, lets go of the database, publishes, then deletes exactly the
+//! acknowledged rows in a short transaction: nothing of the store is held while the bus answers,
+//! which on SQLite (one connection) would make every webhook commit and `/readyz` wait on the bus.
+//! Relays of one process over one store take turns ([`Store::relay_turn`]); on PostgreSQL the
+//! replicas of a service also take turns, through a session advisory lock ([`super::relay_lock`]
+//! says why that keeps the order even when its holder's connection dies). `FOR UPDATE SKIP LOCKED`
+//! would let two replicas publish neighbouring batches at once and out of order.
 //!
 //! While the bus is down the relay retries with capped exponential backoff, counts the failures
 //! and keeps the rows; the ids it republishes are the same, so the bus drops any it had already
-//! stored.
+//! stored. A row the bus refuses for any other reason (too large, a subject no stream holds) is
+//! tried again up to [`RelayConfig::max_attempts`] times, then moved to the outbox's dead letters
+//! ([`super::outbox::dead_letters`]) so that the rows behind it flow on.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Histogram};
 use sqlx::Row;
 
-use super::outbox::{OutboxRow, row_to_message};
+use super::outbox::{OutboxRow, bury, row_to_message};
+use super::relay_lock::PublisherLock;
 use super::{Backend, Store};
-use crate::bus::EventBus;
+use crate::bus::{BusError, EventBus};
 use crate::clock::now_ms;
 use crate::shutdown::Shutdown;
 
@@ -33,6 +39,9 @@ pub struct RelayConfig {
     /// First and largest delay after a failed round.
     pub min_backoff: Duration,
     pub max_backoff: Duration,
+    /// Rounds in a row the bus may refuse a row (for a reason other than being unavailable)
+    /// before the row is dead-lettered.
+    pub max_attempts: u32,
 }
 
 impl Default for RelayConfig {
@@ -42,6 +51,7 @@ impl Default for RelayConfig {
             poll_interval: Duration::from_millis(500),
             min_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(5),
+            max_attempts: 5,
         }
     }
 }
@@ -51,15 +61,32 @@ pub struct OutboxRelay {
     store: Store,
     bus: std::sync::Arc<dyn EventBus>,
     config: RelayConfig,
-    lock_key: i64,
+    lock: PublisherLock,
+    /// The row the bus refused last, and how many rounds in a row it did.
+    refused: Mutex<Option<(i64, u32)>>,
     metrics: RelayMetrics,
 }
 
 struct RelayMetrics {
     published: Counter<u64>,
     failures: Counter<u64>,
+    dead_lettered: Counter<u64>,
     lag: Histogram<f64>,
     labels: [KeyValue; 1],
+}
+
+/// What a round did: rows to delete, rows to move to the dead letters, and why it stopped early.
+#[derive(Default)]
+struct Round {
+    published: Vec<i64>,
+    buried: Vec<(i64, String, u32)>,
+    failure: Option<anyhow::Error>,
+}
+
+impl Round {
+    fn failed(error: impl Into<anyhow::Error>) -> Self {
+        Round { failure: Some(error.into()), ..Round::default() }
+    }
 }
 
 impl OutboxRelay {
@@ -75,6 +102,10 @@ impl OutboxRelay {
                 .u64_counter("butterboard_outbox_relay_failures")
                 .with_description("outbox relay rounds that failed (bus or store down)")
                 .build(),
+            dead_lettered: meter
+                .u64_counter("butterboard_outbox_dead_lettered")
+                .with_description("outbox rows the bus refused for good, moved to the outbox dead letters")
+                .build(),
             lag: meter
                 .f64_histogram("butterboard_outbox_lag_seconds")
                 .with_description("time from outbox write to bus acknowledgement")
@@ -82,17 +113,23 @@ impl OutboxRelay {
                 .build(),
             labels: [KeyValue::new("service", service.to_string())],
         };
-        Self { store, bus, config, lock_key: lock_key(service), metrics }
+        Self { store, bus, config, lock: PublisherLock::new(service), refused: Mutex::new(None), metrics }
     }
 
     /// Runs until shutdown; the batch in flight when shutdown fires is finished first.
     pub async fn run(self, shutdown: Shutdown) -> anyhow::Result<()> {
+        self.rounds(shutdown).await;
+        self.lock.release().await;
+        Ok(())
+    }
+
+    async fn rounds(&self, shutdown: Shutdown) {
         let mut backoff = self.config.min_backoff;
         let stopped = shutdown.wait();
         tokio::pin!(stopped);
         loop {
             if shutdown.is_triggered() {
-                return Ok(());
+                return;
             }
             match self.relay_once().await {
                 Ok(published) => {
@@ -103,7 +140,7 @@ impl OutboxRelay {
                     tokio::select! {
                         _ = self.store.outbox_signal().notified() => {}
                         _ = tokio::time::sleep(self.config.poll_interval) => {}
-                        _ = &mut stopped => return Ok(()),
+                        _ = &mut stopped => return,
                     }
                 }
                 Err(error) => {
@@ -115,7 +152,7 @@ impl OutboxRelay {
                     );
                     tokio::select! {
                         _ = tokio::time::sleep(backoff) => {}
-                        _ = &mut stopped => return Ok(()),
+                        _ = &mut stopped => return,
                     }
                     backoff = (backoff * 2).min(self.config.max_backoff);
                 }
@@ -123,32 +160,37 @@ impl OutboxRelay {
         }
     }
 
-    /// Publishes up to one batch; returns how many rows were published and deleted.
+    /// Publishes up to one batch; returns how many rows left the outbox (published, or
+    /// dead-lettered after their last attempt).
     pub async fn relay_once(&self) -> anyhow::Result<usize> {
-        let mut tx = self.store.begin().await?;
-        if self.store.backend() == Backend::Postgres {
-            // The delete need not wait for its WAL flush (set_config(…, true) = SET LOCAL): lost in
-            // a crash, the rows are published again, and the bus drops the repeats by id
-            // (consumers' inboxes too). The writers' commits then do not queue behind the relay's.
-            let locked: bool = sqlx::query_scalar(
-                "SELECT pg_try_advisory_xact_lock($1) FROM set_config('synchronous_commit', 'off', true)",
-            )
-            .bind(self.lock_key)
-            .fetch_one(&mut *tx)
-            .await?;
-            if !locked {
-                return Ok(0);
-            }
+        let _turn = self.store.relay_turn().lock().await;
+        if !self.lock.hold(&self.store).await? {
+            return Ok(0);
         }
+        let rows = self.read_batch().await?;
+        let Some(oldest) = rows.iter().map(|r| r.created_at).min() else { return Ok(0) };
+        let round = self.publish(rows).await;
+        let done = round.published.len() + round.buried.len();
+        if done > 0 {
+            self.settle(&round).await?;
+            self.metrics.published.add(round.published.len() as u64, &self.metrics.labels);
+            self.metrics.lag.record((now_ms() - oldest).max(0) as f64 / 1000.0, &self.metrics.labels);
+        }
+        match round.failure {
+            Some(error) => Err(error),
+            None => Ok(done),
+        }
+    }
+
+    /// The oldest rows, read outside any transaction: the connection goes back to the pool before
+    /// the bus is asked anything.
+    async fn read_batch(&self) -> anyhow::Result<Vec<OutboxRow>> {
         let rows =
             sqlx::query("SELECT id, event_id, subject, headers, payload, created_at FROM outbox ORDER BY id LIMIT $1")
                 .bind(self.config.batch_size as i64)
-                .fetch_all(&mut *tx)
+                .fetch_all(self.store.pool())
                 .await?;
-        if rows.is_empty() {
-            return Ok(0);
-        }
-        let mut batch: Vec<OutboxRow> = Vec::with_capacity(rows.len());
+        let mut batch = Vec::with_capacity(rows.len());
         for row in rows {
             batch.push(row_to_message(
                 row.try_get(0)?,
@@ -159,14 +201,86 @@ impl OutboxRelay {
                 row.try_get(5)?,
             )?);
         }
-        let ids: Vec<i64> = batch.iter().map(|r| r.id).collect();
-        let oldest = batch.iter().map(|r| r.created_at).min().unwrap_or_else(now_ms);
-        self.bus.publish_all(batch.into_iter().map(|r| r.message).collect()).await?;
-        delete_rows(&mut tx, &ids).await?;
+        Ok(batch)
+    }
+
+    /// Publishes `rows`, pipelined; when the bus refuses one, finds it by publishing one at a time.
+    async fn publish(&self, rows: Vec<OutboxRow>) -> Round {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        match self.bus.publish_all(rows.into_iter().map(|r| r.message).collect()).await {
+            Ok(_) => Round { published: ids, ..Round::default() },
+            Err(error @ BusError::Unavailable(_)) => Round::failed(error),
+            Err(_) => self.one_at_a_time().await,
+        }
+    }
+
+    /// Publishes the batch again row by row (rows before the refused one may be stored already;
+    /// the bus drops those repeats by id). A refused row stops the round, keeping the order, until
+    /// its last attempt: then it is dead-lettered and the rows behind it go on.
+    async fn one_at_a_time(&self) -> Round {
+        let rows = match self.read_batch().await {
+            Ok(rows) => rows,
+            Err(error) => return Round::failed(error),
+        };
+        let mut round = Round::default();
+        for row in rows {
+            let (id, subject) = (row.id, row.message.subject.clone());
+            let error = match self.bus.publish(row.message).await {
+                Ok(_) => {
+                    round.published.push(id);
+                    continue;
+                }
+                Err(error @ BusError::Unavailable(_)) => {
+                    round.failure = Some(error.into());
+                    return round;
+                }
+                Err(error) => error,
+            };
+            let attempts = self.note_refusal(id);
+            if attempts < self.config.max_attempts {
+                let error = anyhow::Error::new(error).context(format!(
+                    "the bus refused outbox row {id} ({attempts} of {} attempts)",
+                    self.config.max_attempts
+                ));
+                round.failure = Some(error);
+                return round;
+            }
+            tracing::error!(row = id, %subject, attempts, error = %error, "outbox row refused by the bus for good, dead-lettered");
+            round.buried.push((id, error.to_string(), attempts));
+        }
+        round
+    }
+
+    /// Counts one more refusal of row `id`; the count starts over for another row.
+    fn note_refusal(&self, id: i64) -> u32 {
+        let mut refused = self.refused.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let attempts = match *refused {
+            Some((row, attempts)) if row == id => attempts + 1,
+            _ => 1,
+        };
+        *refused = Some((id, attempts));
+        attempts
+    }
+
+    /// Deletes the published rows and moves the buried ones, in one short transaction.
+    async fn settle(&self, round: &Round) -> anyhow::Result<()> {
+        let mut tx = match self.store.backend() {
+            // The delete need not wait for its WAL flush (SET LOCAL): lost in a crash, the rows are
+            // published again, and the bus drops the repeats by id (consumers' inboxes too). The
+            // writers' commits then do not queue behind the relay's.
+            Backend::Postgres => self.store.pool().begin_with("BEGIN; SET LOCAL synchronous_commit = off").await?,
+            Backend::Sqlite => self.store.begin().await?,
+        };
+        delete_rows(&mut tx, &round.published).await?;
+        let now = now_ms();
+        for (id, error, attempts) in &round.buried {
+            bury(&mut tx, *id, error, *attempts, now).await?;
+        }
         tx.commit().await?;
-        self.metrics.published.add(ids.len() as u64, &self.metrics.labels);
-        self.metrics.lag.record((now_ms() - oldest).max(0) as f64 / 1000.0, &self.metrics.labels);
-        Ok(ids.len())
+        if !round.buried.is_empty() {
+            self.metrics.dead_lettered.add(round.buried.len() as u64, &self.metrics.labels);
+        }
+        Ok(())
     }
 }
 
@@ -183,11 +297,4 @@ async fn delete_rows(tx: &mut sqlx::Transaction<'static, sqlx::Any>, ids: &[i64]
         query.execute(&mut **tx).await?;
     }
     Ok(())
-}
-
-/// A stable advisory-lock key per service (FNV-1a of its name).
-fn lock_key(service: &str) -> i64 {
-    let hash =
-        service.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-    hash as i64
 }

@@ -17,6 +17,7 @@
 //!
 //! [`propagation`] moves trace context across process boundaries.
 
+mod process;
 mod prometheus;
 pub mod propagation;
 
@@ -116,6 +117,7 @@ pub fn init(service: &str, otel_endpoint: Option<&str>) -> anyhow::Result<Teleme
     opentelemetry::global::set_meter_provider(meter.clone());
     // Cannot be set already: PROMETHEUS is only set here, under the INSTALLED lock.
     let _ = PROMETHEUS.set(reader);
+    process::register();
     let subscriber_installed = install_subscriber(&tracer);
 
     let providers = Providers { tracer, meter };

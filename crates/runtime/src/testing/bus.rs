@@ -16,6 +16,7 @@
 mod dead_letters;
 mod delivery;
 mod subjects;
+mod wrappers;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -31,6 +32,7 @@ use crate::bus::{
 pub use dead_letters::*;
 pub use delivery::*;
 pub use subjects::*;
+pub use wrappers::{CountingBus, Delivered, GatedBus};
 
 /// A bus under test, fresh and isolated per test, that a test can restart.
 pub trait BusFixture: Send + Sync {
@@ -58,6 +60,7 @@ macro_rules! bus_conformance_tests {
             in_progress_keeps_a_delivery_from_being_redelivered,
             one_subscriber_sees_the_messages_of_a_subject_in_publish_order,
             two_subscriptions_on_one_durable_consumer_share_its_messages,
+            a_backlog_behind_a_slow_handler_is_delivered_once_and_nothing_is_dead_lettered,
             a_message_failing_max_deliver_times_lands_on_the_dead_letter_subject,
             a_message_never_acknowledged_is_dead_lettered_after_max_deliver_attempts,
             a_delivery_dead_lettered_by_its_handler_is_listed_at_once_and_not_redelivered,

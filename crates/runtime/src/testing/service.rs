@@ -186,7 +186,9 @@ impl Builder {
         }
         let grpc_listener = TcpListener::bind("127.0.0.1:0").await?;
         let grpc_addr = grpc_listener.local_addr()?;
-        let server = GrpcServer::new(parts.grpc.unwrap_or_default()).with_reflection(config.grpc_reflection);
+        let server = GrpcServer::new(parts.grpc.unwrap_or_default())
+            .with_reflection(config.grpc_reflection)
+            .with_services(&[name.grpc_service()]);
         server.health_reporter().set_service_status(name.grpc_service(), tonic_health::ServingStatus::Serving).await;
         handles.push(tokio::spawn(server.serve(grpc_listener, shutdown.clone())));
         for task in parts.tasks {

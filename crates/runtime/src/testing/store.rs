@@ -7,8 +7,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use super::bus::{GatedBus, within};
 use crate::bus::{ConsumerSpec, EventBus};
+use crate::clock::{Clock, ManualClock};
 use crate::envelope::{CONTENT_TYPE_JSON, CloudEvent};
+use crate::shutdown::Shutdown;
 use crate::store::relay::{OutboxRelay, RelayConfig};
 use crate::store::{Store, inbox, outbox};
 
@@ -28,6 +31,10 @@ macro_rules! store_conformance_tests {
             two_relays_on_one_outbox_publish_each_event_once_in_order,
             the_inbox_claims_an_event_once_per_consumer,
             an_inbox_claim_in_a_rolled_back_transaction_is_forgotten,
+            the_store_takes_writes_and_pings_while_the_relay_waits_on_the_bus,
+            a_row_the_bus_refuses_for_good_is_dead_lettered_and_the_rows_behind_it_flow_on,
+            the_inbox_purge_forgets_only_entries_older_than_the_cutoff,
+            the_inbox_retention_task_purges_entries_past_the_retention,
         );
     };
     (@case $fixture:expr, $($case:ident),* $(,)?) => {
@@ -152,4 +159,118 @@ pub async fn an_inbox_claim_in_a_rolled_back_transaction_is_forgotten(fixture: &
         inbox::claim(&mut tx, "a", "event-2").await.expect("claim"),
         "the effect was rolled back, so it must run again"
     );
+}
+
+/// The relay lets go of the store while the bus answers: on SQLite the store has one connection,
+/// and a relay holding it would make every write and `/readyz` wait on the bus.
+pub async fn the_store_takes_writes_and_pings_while_the_relay_waits_on_the_bus(fixture: &impl StoreFixture) {
+    let store = fixture.store().await.expect("store");
+    let (bus, _dir) = bus().await;
+    let gated = GatedBus::new(bus.clone());
+    write_events(&store, 0..10).await;
+    gated.close();
+    let relay = OutboxRelay::new("test", store.clone(), Arc::new(gated.clone()), RelayConfig::default());
+    let round = tokio::spawn(async move { relay.relay_once().await });
+    within("the relay to reach the bus", Duration::from_secs(10), gated.publish_waiting()).await;
+
+    let quick = Duration::from_secs(2);
+    within("a write while the relay waits on the bus", quick, write_events(&store, 10..11)).await;
+    within("a ping while the relay waits on the bus", quick, store.ping()).await.expect("ping");
+    gated.open();
+    let published = within("the relay round", Duration::from_secs(10), round).await.expect("task").expect("round");
+    assert_eq!(published, 10, "the round publishes the batch it read");
+    assert_eq!(outbox::pending(store.pool()).await.expect("count"), 1, "the row written meanwhile waits");
+}
+
+/// A row larger than the bus's max payload is tried `max_attempts` times, then moved to the
+/// outbox's dead letters with the bus's answer, and the 100 rows behind it are published in order.
+pub async fn a_row_the_bus_refuses_for_good_is_dead_lettered_and_the_rows_behind_it_flow_on(
+    fixture: &impl StoreFixture,
+) {
+    let store = fixture.store().await.expect("store");
+    let (bus, _dir) = bus().await;
+    let data = Bytes::from(vec![b'x'; bus.max_payload() + 1]);
+    let big = CloudEvent::new("butterboard/test", "test.event", CONTENT_TYPE_JSON, data);
+    let big_id = big.id.clone();
+    let mut tx = store.begin().await.expect("begin");
+    outbox::enqueue(&mut tx, "onboarding.test.happened", big).await.expect("enqueue the big row");
+    tx.commit().await.expect("commit");
+    let behind = write_events(&store, 0..100).await;
+
+    let config = RelayConfig {
+        max_attempts: 3,
+        min_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
+        ..RelayConfig::default()
+    };
+    let shutdown = Shutdown::new();
+    let relay = tokio::spawn(OutboxRelay::new("test", store.clone(), bus.clone(), config).run(shutdown.clone()));
+    assert_eq!(read(&bus, "store-suite-refused", 100).await, behind, "the rows behind it, in order");
+    let drained = super::eventually(Duration::from_secs(10), || async {
+        outbox::pending(store.pool()).await.expect("count") == 0
+    })
+    .await;
+    assert!(drained, "the outbox empties");
+    shutdown.trigger();
+    within("the relay to stop", Duration::from_secs(10), relay).await.expect("task").expect("relay");
+
+    let letters = outbox::dead_letters(store.pool(), 10).await.expect("dead letters");
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let letter = &letters[0];
+    assert_eq!((letter.message.id.as_str(), letter.attempts), (big_id.as_str(), 3));
+    assert!(letter.error.contains("max payload"), "the dead letter says why: {}", letter.error);
+    assert_eq!(letter.message.payload.len(), bus.max_payload() + 1, "kept whole");
+
+    assert!(outbox::replay_dead_letter(&store, letter.id).await.expect("replay"));
+    assert_eq!(outbox::pending(store.pool()).await.expect("count"), 1, "back in the outbox");
+    assert!(outbox::dead_letters(store.pool(), 10).await.expect("dead letters").is_empty());
+    assert!(!outbox::replay_dead_letter(&store, letter.id).await.expect("replay again"), "only once");
+}
+
+/// Claims `event_ids` for consumer `c`, then dates them `handled_at`.
+async fn claim_at(store: &Store, event_ids: &[String], handled_at: i64) {
+    let mut tx = store.begin().await.expect("begin");
+    for id in event_ids {
+        assert!(inbox::claim(&mut tx, "c", id).await.expect("claim"));
+        sqlx::query("UPDATE inbox SET handled_at = $1 WHERE consumer = 'c' AND event_id = $2")
+            .bind(handled_at)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .expect("date the entry");
+    }
+    tx.commit().await.expect("commit");
+}
+
+async fn claimable(store: &Store, event_id: &str) -> bool {
+    let mut tx = store.begin().await.expect("begin");
+    let fresh = inbox::claim(&mut tx, "c", event_id).await.expect("claim");
+    tx.rollback().await.expect("rollback");
+    fresh
+}
+
+pub async fn the_inbox_purge_forgets_only_entries_older_than_the_cutoff(fixture: &impl StoreFixture) {
+    let store = fixture.store().await.expect("store");
+    let old: Vec<String> = (0..5).map(|i| format!("old-{i}")).collect();
+    claim_at(&store, &old, 1_000).await;
+    claim_at(&store, &["recent".to_string()], 3_000).await;
+    assert_eq!(inbox::purge_older_than(&store, 2_000).await.expect("purge"), 5);
+    assert!(claimable(&store, "old-0").await, "a purged entry is forgotten");
+    assert!(!claimable(&store, "recent").await, "an entry after the cutoff stays");
+    assert_eq!(inbox::purge_older_than(&store, 2_000).await.expect("purge again"), 0);
+}
+
+pub async fn the_inbox_retention_task_purges_entries_past_the_retention(fixture: &impl StoreFixture) {
+    let store = fixture.store().await.expect("store");
+    let clock = ManualClock::at(crate::clock::now_ms());
+    let retention = inbox::RETENTION.as_millis() as i64;
+    claim_at(&store, &["expired".to_string()], clock.now_ms() - retention - 1).await;
+    claim_at(&store, &["kept".to_string()], clock.now_ms() - retention + 60_000).await;
+    let shutdown = Shutdown::new();
+    let task = tokio::spawn(inbox::retention_task(store.clone(), Arc::new(clock.clone()), shutdown.clone()).future);
+    let purged = super::eventually(Duration::from_secs(10), || claimable(&store, "expired")).await;
+    assert!(purged, "the entry past the retention is purged");
+    assert!(!claimable(&store, "kept").await, "an entry inside the retention stays");
+    shutdown.trigger();
+    within("the retention task to stop", Duration::from_secs(10), task).await.expect("task").expect("round");
 }

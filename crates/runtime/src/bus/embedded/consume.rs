@@ -121,9 +121,11 @@ pub(super) async fn settle(
         .execute(&mut *conn)
         .await
         .map(drop),
+        // Whether still in flight or already expired by the sweep, an attempt nobody handled
+        // does not count; a later claim (a higher attempt) is left alone.
         Settle::Release => sqlx::query(
             "UPDATE pending SET attempts = attempts - 1, inflight = 0, visible_at = ? \
-                 WHERE consumer = ? AND message = ? AND attempts = ? AND inflight = 1",
+                 WHERE consumer = ? AND message = ? AND attempts = ?",
         )
         .bind(now)
         .bind(consumer)

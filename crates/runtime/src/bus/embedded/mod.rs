@@ -29,9 +29,10 @@ use self::consume::ConsumerRef;
 use self::publish::{Retention, route};
 use self::writer::{Command, Housekeeping, WriterHandle};
 use super::{
-    BusError, ConsumerSpec, EventBus, OutgoingMessage, PublishAck, STREAMS, StoredMessage, Subscription, Tail,
-    validate_filter,
+    BusError, ConsumerSpec, DEFAULT_MAX_PAYLOAD, EventBus, OutgoingMessage, PublishAck, STREAMS, StoredMessage,
+    StreamSpec, Subscription, Tail, message_size, validate_filter,
 };
+pub use crate::store::SqliteSync;
 
 /// The file name used when [`EmbeddedBus::open`] is given a directory.
 pub const FILE_NAME: &str = "bus.sqlite";
@@ -58,9 +59,15 @@ pub struct EmbeddedOptions {
     /// waits before its next claim so that claims carry several messages: a little latency for
     /// much less work per message under load. Zero claims again at once.
     pub claim_linger: Duration,
-    /// Sync the WAL on every commit: survives power loss, not only process crashes, but costs an
-    /// fsync per commit group.
-    pub sync_every_commit: bool,
+    /// `FULL` (the default) syncs the WAL at every commit group, so that a publish acknowledged
+    /// survives an OS crash or power loss; `NORMAL` survives a process crash only, for an fsync
+    /// less per group.
+    pub synchronous: SqliteSync,
+    /// The largest message accepted, counted as NATS counts it ([`message_size`]); NATS's default
+    /// unless set, so that both buses refuse the same messages.
+    pub max_payload: usize,
+    /// How many bytes of publishes may wait for the writer; publishers beyond it wait for room.
+    pub max_queued_bytes: usize,
 }
 
 impl Default for EmbeddedOptions {
@@ -72,7 +79,9 @@ impl Default for EmbeddedOptions {
             max_age: None,
             claim_batch: 16,
             claim_linger: Duration::from_millis(2),
-            sync_every_commit: false,
+            synchronous: SqliteSync::default(),
+            max_payload: DEFAULT_MAX_PAYLOAD,
+            max_queued_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -108,21 +117,37 @@ impl EmbeddedBus {
             std::fs::create_dir_all(parent)
                 .map_err(|e| BusError::Unavailable(format!("cannot create {}: {e}", parent.display())))?;
         }
-        let conn = schema::open_writer(&path, options.sync_every_commit).await?;
+        let conn = schema::open_writer(&path, options.synchronous).await?;
         let reads = schema::open_readers(&path).await?;
         let housekeeping = Housekeeping {
             sweep_interval: options.sweep_interval,
             purge_interval: options.purge_interval,
             retention: Retention { max_age: options.max_age },
         };
-        let (writer, stored) = writer::spawn(conn, housekeeping);
-        tracing::info!(path = %path.display(), "embedded bus opened");
+        let (writer, stored) = writer::spawn(conn, housekeeping, options.max_queued_bytes);
+        tracing::info!(path = %path.display(), synchronous = %options.synchronous, "embedded bus opened");
         Ok(EmbeddedBus { path, writer, reads, stored, options })
     }
 
     /// The bus file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Bytes of publishes waiting for the writer or in its current commit (to the KiB); never
+    /// much above [`EmbeddedOptions::max_queued_bytes`].
+    pub fn queued_publish_bytes(&self) -> usize {
+        self.writer.queued_bytes()
+    }
+
+    /// Checks a message before it takes room in the queue.
+    fn admit(&self, message: &OutgoingMessage) -> Result<(StreamSpec, usize), BusError> {
+        let stream = route(&message.subject)?;
+        let (size, max) = (message_size(message), self.options.max_payload);
+        if size > max {
+            return Err(BusError::TooLarge { size, max });
+        }
+        Ok((stream, size))
     }
 
     /// Commits everything queued so far and stops the writer; later calls fail as unavailable.
@@ -143,18 +168,25 @@ impl EventBus for EmbeddedBus {
         "embedded"
     }
 
-    async fn publish(&self, message: OutgoingMessage) -> Result<PublishAck, BusError> {
-        let stream = route(&message.subject)?;
-        self.writer.call(|reply| Command::Publish { stream, message, reply }).await
+    fn max_payload(&self) -> usize {
+        self.options.max_payload
     }
 
-    /// Queues every message before waiting, so they share commit groups.
+    async fn publish(&self, message: OutgoingMessage) -> Result<PublishAck, BusError> {
+        let (stream, size) = self.admit(&message)?;
+        let room = self.writer.room(size).await?;
+        self.writer.call(|reply| Command::Publish { stream, message, reply, room }).await
+    }
+
+    /// Queues every message before waiting (as far as the queue has room), so they share commit
+    /// groups.
     async fn publish_all(&self, messages: Vec<OutgoingMessage>) -> Result<Vec<PublishAck>, BusError> {
         let mut answers = Vec::with_capacity(messages.len());
         for message in messages {
-            let stream = route(&message.subject)?;
+            let (stream, size) = self.admit(&message)?;
+            let room = self.writer.room(size).await?;
             let (reply, answer) = tokio::sync::oneshot::channel();
-            if !self.writer.send(Command::Publish { stream, message, reply }) {
+            if !self.writer.send(Command::Publish { stream, message, reply, room }) {
                 return Err(writer::closed());
             }
             answers.push(answer);
@@ -217,6 +249,14 @@ impl EventBus for EmbeddedBus {
         }
         sqlx::query("SELECT 1").execute(&self.reads).await.map_err(schema::unavailable)?;
         Ok(())
+    }
+
+    async fn consumer_lag(&self, spec: &ConsumerSpec) -> Result<u64, BusError> {
+        tail::consumer_lag(&self.reads, spec).await
+    }
+
+    async fn dead_letter_count(&self) -> Result<u64, BusError> {
+        tail::stream_messages(&self.reads, "DLQ").await
     }
 }
 

@@ -14,6 +14,7 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Connection, Row};
 
 use crate::bus::{BusError, STREAMS};
+use crate::store::SqliteSync;
 
 /// Bumped when the tables change; a file written by a newer version is refused.
 const SCHEMA_VERSION: i64 = 1;
@@ -76,11 +77,14 @@ fn base_options(path: &Path) -> SqliteConnectOptions {
 /// Opens the one write connection, creating the file and its tables if needed.
 ///
 /// WAL lets readers (tails, dead-letter listings, other processes) run beside the writer.
-/// `synchronous = NORMAL` in WAL mode loses nothing on a process crash (kill -9): a commit is in
-/// the WAL file before it returns; only a power loss can take the last commits, which `FULL`
-/// (`sync_every_commit`) prevents at the price of an fsync per group.
-pub(super) async fn open_writer(path: &Path, sync_every_commit: bool) -> Result<SqliteConnection, BusError> {
-    let synchronous = if sync_every_commit { SqliteSynchronous::Full } else { SqliteSynchronous::Normal };
+/// `synchronous = FULL` syncs the WAL before a commit returns, so a publish acknowledged survives
+/// an OS crash or power loss; `NORMAL` loses nothing on a process crash (kill -9) but a power loss
+/// can take back the last commits.
+pub(super) async fn open_writer(path: &Path, synchronous: SqliteSync) -> Result<SqliteConnection, BusError> {
+    let synchronous = match synchronous {
+        SqliteSync::Full => SqliteSynchronous::Full,
+        SqliteSync::Normal => SqliteSynchronous::Normal,
+    };
     let options =
         base_options(path).create_if_missing(true).journal_mode(SqliteJournalMode::Wal).synchronous(synchronous);
     let mut conn = options.connect().await.map_err(unavailable)?;

@@ -88,9 +88,11 @@ impl Subscription for EmbeddedSubscription {
     async fn next(&mut self) -> Result<Option<Delivery>, BusError> {
         loop {
             while let Some(claim) = self.buffer.pop_front() {
-                // A batch outlived its ack wait in the buffer: give it back rather than hand out a
-                // delivery that may already be on its way to another subscriber.
-                if claim.deadline <= now_ms() {
+                // Slow handlers kept part of a batch in the buffer for half its ack wait: give it
+                // back rather than hand out a delivery with little time left, which would expire
+                // while handled and come back as a redelivery no handler failed. Releasing before
+                // the deadline also keeps the writer's sweep from counting it as an expired attempt.
+                if claim.deadline - now_ms() < self.consumer.ack_wait_ms / 2 {
                     self.release(&claim);
                     continue;
                 }

@@ -105,3 +105,39 @@ pub(super) async fn dead_letters(reads: &SqlitePool, limit: usize) -> Result<Vec
     .map_err(unavailable)?;
     rows.iter().map(|row| stored_from_row(row).map_err(unavailable)).collect()
 }
+
+/// Messages of its stream past the consumer's cursor that match its filters; 0 for a consumer not
+/// created yet. Counted per subject, so the filters are matched in Rust as the consumer matches
+/// them, over a handful of rows.
+pub(super) async fn consumer_lag(reads: &SqlitePool, spec: &crate::bus::ConsumerSpec) -> Result<u64, BusError> {
+    let Some(row) = sqlx::query("SELECT stream, cursor FROM consumers WHERE name = ?")
+        .bind(&spec.name)
+        .fetch_optional(reads)
+        .await
+        .map_err(unavailable)?
+    else {
+        return Ok(0);
+    };
+    let (stream, cursor): (String, i64) = (row.get(0), row.get(1));
+    let counts = sqlx::query("SELECT subject, COUNT(*) FROM messages WHERE stream = ? AND id > ? GROUP BY subject")
+        .bind(&stream)
+        .bind(cursor)
+        .fetch_all(reads)
+        .await
+        .map_err(unavailable)?;
+    Ok(counts
+        .iter()
+        .filter(|row| spec.filters.iter().any(|filter| subject_matches(filter, row.get::<&str, _>(0))))
+        .map(|row| u64::try_from(row.get::<i64, _>(1)).unwrap_or(0))
+        .sum())
+}
+
+/// How many messages the stream `name` holds.
+pub(super) async fn stream_messages(reads: &SqlitePool, name: &str) -> Result<u64, BusError> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE stream = ?")
+        .bind(name)
+        .fetch_one(reads)
+        .await
+        .map_err(unavailable)?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}

@@ -3,12 +3,18 @@
 //! the group's commit. Many publishers and consumers thus share one fsync-free WAL append per
 //! group instead of paying a transaction each, and nobody is told "accepted" before the data is on
 //! disk.
+//!
+//! The queue is bounded by the bytes of the publishes waiting in it ([`WriterHandle::room`]):
+//! publishers faster than the disk wait for room instead of growing the queue without limit. Other
+//! commands are not counted: each is small, and their number is bounded by the subscriptions and
+//! the deliveries handed out.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::Connection;
 use sqlx::sqlite::SqliteConnection;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::append::{Append, append_all};
@@ -25,12 +31,35 @@ type Reply<T> = oneshot::Sender<Result<T, BusError>>;
 
 /// What callers ask of the writer.
 pub(super) enum Command {
-    Publish { stream: StreamSpec, message: OutgoingMessage, reply: Reply<PublishAck> },
-    Subscribe { spec: ConsumerSpec, stream: &'static str, reply: Reply<()> },
-    Claim { consumer: ConsumerRef, max: usize, reply: Reply<Claimed> },
-    Settle { target: Target, action: Settle, reply: Option<Reply<()>> },
-    Replay { sequence: u64, reply: Reply<PublishAck> },
-    Shutdown { done: oneshot::Sender<()> },
+    /// `room` is the publish's share of the queue, given back once its group committed.
+    Publish {
+        stream: StreamSpec,
+        message: OutgoingMessage,
+        reply: Reply<PublishAck>,
+        room: OwnedSemaphorePermit,
+    },
+    Subscribe {
+        spec: ConsumerSpec,
+        stream: &'static str,
+        reply: Reply<()>,
+    },
+    Claim {
+        consumer: ConsumerRef,
+        max: usize,
+        reply: Reply<Claimed>,
+    },
+    Settle {
+        target: Target,
+        action: Settle,
+        reply: Option<Reply<()>>,
+    },
+    Replay {
+        sequence: u64,
+        reply: Reply<PublishAck>,
+    },
+    Shutdown {
+        done: oneshot::Sender<()>,
+    },
 }
 
 /// A caller's answer, sent after the commit; `Some(reason)` replaces it when the commit failed.
@@ -59,9 +88,26 @@ pub(super) struct Housekeeping {
 #[derive(Clone)]
 pub(super) struct WriterHandle {
     tx: mpsc::UnboundedSender<Command>,
+    room: Arc<Semaphore>,
+    capacity: u32,
 }
 
+/// The unit of the queue's bound: publishes take one permit per started KiB.
+const ROOM_UNIT: usize = 1024;
+
 impl WriterHandle {
+    /// Waits until the queue has room for a publish of `size` bytes and takes it. A message larger
+    /// than the whole bound takes all of it, so it still goes through, alone.
+    pub async fn room(&self, size: usize) -> Result<OwnedSemaphorePermit, BusError> {
+        let units = u32::try_from(size / ROOM_UNIT + 1).unwrap_or(u32::MAX).min(self.capacity);
+        self.room.clone().acquire_many_owned(units).await.map_err(|_| closed())
+    }
+
+    /// Bytes of publishes queued or being committed, to the KiB.
+    pub fn queued_bytes(&self) -> usize {
+        (self.capacity as usize).saturating_sub(self.room.available_permits()) * ROOM_UNIT
+    }
+
     /// Queues a command and waits for its answer.
     pub async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, BusError> {
         let (reply, answer) = oneshot::channel();
@@ -89,12 +135,16 @@ pub(super) fn closed() -> BusError {
 pub(super) fn spawn(
     conn: SqliteConnection,
     housekeeping: Housekeeping,
+    max_queued_bytes: usize,
 ) -> (WriterHandle, watch::Receiver<Generations>) {
+    let capacity =
+        u32::try_from(max_queued_bytes / ROOM_UNIT).unwrap_or(u32::MAX).clamp(1, Semaphore::MAX_PERMITS as u32);
+    let room = Arc::new(Semaphore::new(capacity as usize));
     let (tx, rx) = mpsc::unbounded_channel();
     let (stored, stored_rx) = watch::channel(Generations::default());
     let writer = Writer { conn, rx, requeue: tx.downgrade(), stored, housekeeping };
     tokio::spawn(writer.run());
-    (WriterHandle { tx }, stored_rx)
+    (WriterHandle { tx, room, capacity }, stored_rx)
 }
 
 struct Writer {
@@ -164,7 +214,7 @@ impl Writer {
             consume::ack_all(&mut tx, &acks).await?;
             let messages: Vec<Append<'_>> = publishes
                 .iter()
-                .map(|(stream, m, _)| Append {
+                .map(|(stream, m, _, _)| Append {
                     stream,
                     subject: &m.subject,
                     msg_id: &m.id,
@@ -190,7 +240,8 @@ impl Writer {
         // Commands a failure left unapplied are answered with that failure below.
         finishes.extend(commands.filter_map(|c| abandon(c, &mut shutdown)));
         let mut appended = appended.into_iter();
-        for (_, _, reply) in publishes {
+        // The group is committed or rolled back: the publishes' room is free again.
+        for (_, _, reply, _room) in publishes {
             finishes.push(finish(reply, appended.next().ok_or_else(closed)));
         }
         match outcome {
@@ -266,12 +317,14 @@ fn take_acks(group: &mut Vec<Command>) -> Vec<(std::sync::Arc<str>, i64)> {
 ///
 /// Appending them ahead of the rest of the group changes nothing anyone can observe: every answer
 /// comes after the same commit, and a claim in the group merely sees a little more.
-fn take_publishes(group: &mut Vec<Command>) -> Vec<(StreamSpec, OutgoingMessage, Reply<PublishAck>)> {
+type QueuedPublish = (StreamSpec, OutgoingMessage, Reply<PublishAck>, OwnedSemaphorePermit);
+
+fn take_publishes(group: &mut Vec<Command>) -> Vec<QueuedPublish> {
     let mut publishes = Vec::new();
     let mut rest = Vec::with_capacity(group.len());
     for command in group.drain(..) {
         match command {
-            Command::Publish { stream, message, reply } => publishes.push((stream, message, reply)),
+            Command::Publish { stream, message, reply, room } => publishes.push((stream, message, reply, room)),
             other => rest.push(other),
         }
     }
@@ -298,7 +351,7 @@ async fn apply(
         }
     }
     match command {
-        Command::Publish { stream, message, reply } => {
+        Command::Publish { stream, message, reply, .. } => {
             let stored = publish::store(
                 conn,
                 st,

@@ -137,20 +137,62 @@ impl Inner {
         message: OutgoingMessage,
     ) -> Result<jetstream::context::PublishAckFuture, BusError> {
         validate_subject(&message.subject)?;
+        // JetStream answers a subject no stream holds with "no responders", which also means "the
+        // server is not answering": refuse ours up front so that one reads as a permanent error.
+        if !STREAMS.iter().any(|s| subject_matches(s.subjects, &message.subject)) {
+            return Err(BusError::Other(format!("no stream holds subject {:?}", message.subject)));
+        }
+        let (size, max) = (message_size(&message), self.max_payload());
+        if size > max {
+            return Err(BusError::TooLarge { size, max });
+        }
         let mut headers = to_nats_headers(&message.headers);
         headers.insert(async_nats::header::NATS_MESSAGE_ID, message.id.as_str());
         let publish = jetstream::message::PublishMessage::build().payload(message.payload).headers(headers);
-        self.js.send_publish(self.ns.subject(&message.subject), publish).await.map_err(publish_error)
+        self.js.send_publish(self.ns.subject(&message.subject), publish).await.map_err(|e| publish_error(e, size, max))
+    }
+
+    /// The limit the client checks publishes against: the server INFO's `max_payload`.
+    pub(crate) fn max_payload(&self) -> usize {
+        self.client.max_payload()
     }
 }
 
-fn publish_error(error: impl std::fmt::Display) -> BusError {
+/// Sorts a publish failure into what the caller can do about it: `Unavailable` (try again later)
+/// for anything that says the server is not answering or is out of room, `TooLarge` for a message
+/// that will never fit, `Other` for a refusal of this message.
+fn publish_error(error: jetstream::context::PublishError, size: usize, max: usize) -> BusError {
+    use jetstream::context::PublishErrorKind as Kind;
     let text = error.to_string();
-    if text.contains("no responders") || text.contains("timed out") || text.contains("disconnected") {
-        BusError::Unavailable(text)
-    } else {
-        BusError::Other(text)
+    match error.kind() {
+        Kind::MaxPayloadExceeded => BusError::TooLarge { size, max },
+        // The subject lies in one of our streams (checked before sending): the stream not
+        // answering is an outage, not a verdict on the message.
+        Kind::StreamNotFound | Kind::TimedOut | Kind::BrokenPipe | Kind::MaxAckPending => BusError::Unavailable(text),
+        _ if is_transient(&text) => BusError::Unavailable(text),
+        _ => BusError::Other(text),
     }
+}
+
+/// Server answers that concern the server's state rather than the message: storage or account
+/// limits, no leader, no responders, a closed connection.
+fn is_transient(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    [
+        "no responders",
+        "timed out",
+        "disconnected",
+        "insufficient resources",
+        "resource limits",
+        "no suitable peers",
+        "leader",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
+}
+
+fn ack_error(size: usize, max: usize) -> impl Fn(jetstream::context::PublishError) -> BusError {
+    move |error| publish_error(error, size, max)
 }
 
 fn to_ack(ack: jetstream::publish::PublishAck) -> PublishAck {
@@ -163,8 +205,14 @@ impl EventBus for JetStreamBus {
         "jetstream"
     }
 
+    /// The server's `max_payload`, as its INFO announced it (1 MiB unless configured).
+    fn max_payload(&self) -> usize {
+        self.inner.max_payload()
+    }
+
     async fn publish(&self, message: OutgoingMessage) -> Result<PublishAck, BusError> {
-        let ack = self.inner.send(message).await?.await.map_err(publish_error)?;
+        let (size, max) = (message_size(&message), self.inner.max_payload());
+        let ack = self.inner.send(message).await?.await.map_err(ack_error(size, max))?;
         Ok(to_ack(ack))
     }
 
@@ -175,11 +223,14 @@ impl EventBus for JetStreamBus {
             // Send a window of publishes, then collect their acks: the server stores them in order
             // of arrival, so order is kept while round trips overlap.
             let mut pending = Vec::with_capacity(PIPELINE_DEPTH);
+            let max = self.inner.max_payload();
             for message in messages.by_ref().take(PIPELINE_DEPTH) {
-                pending.push(self.inner.send(message).await?);
+                let size = message_size(&message);
+                pending.push((self.inner.send(message).await?, size));
             }
             let window =
-                try_join_all(pending.into_iter().map(|f| async move { f.await.map_err(publish_error) })).await?;
+                try_join_all(pending.into_iter().map(|(f, size)| async move { f.await.map_err(ack_error(size, max)) }))
+                    .await?;
             acks.extend(window.into_iter().map(to_ack));
         }
         Ok(acks)
@@ -229,6 +280,14 @@ impl EventBus for JetStreamBus {
 
     async fn ping(&self) -> Result<(), BusError> {
         self.inner.js.query_account().await.map(|_| ()).map_err(|e| BusError::Unavailable(e.to_string()))
+    }
+
+    async fn consumer_lag(&self, spec: &ConsumerSpec) -> Result<u64, BusError> {
+        subscription::consumer_lag(&self.inner, spec).await
+    }
+
+    async fn dead_letter_count(&self) -> Result<u64, BusError> {
+        subscription::stream_messages(&self.inner, "DLQ").await
     }
 }
 

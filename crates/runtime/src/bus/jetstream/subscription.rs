@@ -82,8 +82,18 @@ impl JetStreamSubscription {
 impl Subscription for JetStreamSubscription {
     async fn next(&mut self) -> Result<Option<Delivery>, BusError> {
         if self.messages.is_none() {
-            let stream =
-                self.consumer.stream().heartbeat(Duration::from_secs(5)).messages().await.map_err(unavailable)?;
+            // Pulls as many as the handler works on at once, no more: the client asks for the
+            // next batch only when half of this one was taken, so a larger batch would sit in the
+            // client's buffer behind slow handlers while its ack wait runs out, come back as
+            // redeliveries and reach max_deliver without any handler failing.
+            let stream = self
+                .consumer
+                .stream()
+                .max_messages_per_batch(self.spec.concurrency.max(1))
+                .heartbeat(Duration::from_secs(5))
+                .messages()
+                .await
+                .map_err(unavailable)?;
             self.messages = Some(stream);
         }
         let Some(messages) = self.messages.as_mut() else { return Ok(None) };
@@ -215,4 +225,23 @@ pub(crate) async fn list_stream(inner: &Inner, name: &str, limit: usize) -> Resu
         }
     }
     Ok(out)
+}
+
+/// Messages the durable consumer of `spec` has not delivered yet (`num_pending`); 0 when the
+/// consumer does not exist yet.
+pub(crate) async fn consumer_lag(inner: &Inner, spec: &ConsumerSpec) -> Result<u64, BusError> {
+    let stream_spec = stream_for(spec.filters.first().map(String::as_str).unwrap_or_default())?;
+    let stream = inner.js.get_stream(inner.ns.stream(stream_spec.name)).await.map_err(unavailable)?;
+    match stream.consumer_info(inner.ns.durable(&spec.name)).await {
+        Ok(info) => Ok(info.num_pending),
+        Err(error) if error.kind() == async_nats::jetstream::context::ConsumerInfoErrorKind::NotFound => Ok(0),
+        Err(error) => Err(unavailable(error)),
+    }
+}
+
+/// How many messages the stream `name` holds.
+pub(crate) async fn stream_messages(inner: &Inner, name: &str) -> Result<u64, BusError> {
+    let mut stream = inner.js.get_stream(inner.ns.stream(name)).await.map_err(unavailable)?;
+    let info = stream.info().await.map_err(unavailable)?;
+    Ok(info.state.messages)
 }

@@ -183,3 +183,45 @@ pub async fn two_subscriptions_on_one_durable_consumer_share_its_messages(f: &im
     assert_eq!(all.len(), 30, "each message handled once: {} by one, {} by the other", one.len(), two.len());
     assert_eq!(distinct, (0..30).collect(), "every message handled");
 }
+
+/// A backlog worked through by a slow handler, one message at a time, is delivered once per
+/// message: nothing waits in the subscription's hands while its ack wait runs out, so nothing is
+/// redelivered or dead-lettered although no handler ever failed. (The backlog takes ten ack waits
+/// to work through.)
+pub async fn a_backlog_behind_a_slow_handler_is_delivered_once_and_nothing_is_dead_lettered(f: &impl BusFixture) {
+    const COUNT: usize = 100;
+    const HANDLER: Duration = Duration::from_millis(100);
+    let ack_wait = Duration::from_secs(1);
+    let (bus, n) = (f.bus(), Names::new());
+    let subject = n.subject("backlog");
+    let messages: Vec<OutgoingMessage> = (0..COUNT).map(|i| n.message(&subject, &i.to_string())).collect();
+    within("publishing the backlog", STEP, bus.publish_all(messages)).await.expect("publish_all");
+    let spec = consumer_spec(n.consumer("backlog"), &[&subject], ack_wait, 3, &[Duration::from_millis(100)]);
+    let mut sub = bus.subscribe(spec).await.expect("subscribe");
+
+    let mut deliveries: Vec<(String, u32)> = Vec::new();
+    let mut handled = BTreeSet::new();
+    // Until nothing came for two ack waits: redeliveries queue up behind the first copies, and a
+    // message dead-lettered by the bus never comes at all.
+    loop {
+        let Ok(next) = tokio::time::timeout(ack_wait * 2, sub.next()).await else { break };
+        let delivery = next.expect("next delivery").expect("open subscription");
+        let payload = text(&delivery.message.payload);
+        deliveries.push((payload.clone(), delivery.attempt));
+        tokio::time::sleep(HANDLER).await;
+        delivery.ack().await.expect("ack");
+        handled.insert(payload);
+    }
+    let redelivered: Vec<&(String, u32)> = deliveries.iter().filter(|(_, attempt)| *attempt > 1).collect();
+    assert!(
+        redelivered.is_empty(),
+        "{} redeliveries, e.g. {:?}",
+        redelivered.len(),
+        &redelivered[..redelivered.len().min(5)]
+    );
+    assert_eq!(handled.len(), COUNT, "every message handled");
+    assert_eq!(deliveries.len(), COUNT, "each delivered once");
+    let dlq = dead_letter_subject(&subject);
+    let letters = bus.dead_letters(10_000).await.expect("list dead letters");
+    assert!(!letters.iter().any(|l| l.subject == dlq), "no message of the backlog was dead-lettered");
+}
