@@ -39,9 +39,7 @@ pub fn check_settings(name: ServiceName, config: &Config) -> anyhow::Result<()> 
         ServiceName::MeetingOrchestrator => {
             meeting_orchestrator::OrchestratorSettings::from_config(config)?;
         }
-        ServiceName::Scenario
-        | ServiceName::RecordingArchiver
-        | ServiceName::Feedback => {}
+        ServiceName::Scenario | ServiceName::RecordingArchiver | ServiceName::Feedback => {}
     }
     Ok(())
 }

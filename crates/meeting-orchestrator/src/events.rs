@@ -15,7 +15,11 @@ use crate::store::sessions::SessionRow;
 pub const SERVICE: &str = "meeting-orchestrator";
 
 /// Writes `event` about meeting `aggregate_id` to the outbox of `tx`.
-pub async fn enqueue(tx: &mut Transaction<'static, Any>, event: OnboardingEvent, aggregate_id: &str) -> Result<(), sqlx::Error> {
+pub async fn enqueue(
+    tx: &mut Transaction<'static, Any>,
+    event: OnboardingEvent,
+    aggregate_id: &str,
+) -> Result<(), sqlx::Error> {
     let subject = event.subject();
     outbox::enqueue(tx, subject, event.into_cloud_event(SERVICE, aggregate_id)).await
 }

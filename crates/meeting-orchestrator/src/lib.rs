@@ -82,7 +82,9 @@ pub async fn start_with(
 
 mod futures_round {
     /// One background round, boxed so the four share a type.
-    pub type Round = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<butterboard_runtime::periodic::Pace>> + Send>>;
+    pub type Round = std::pin::Pin<
+        Box<dyn std::future::Future<Output = anyhow::Result<butterboard_runtime::periodic::Pace>> + Send>,
+    >;
 }
 
 #[allow(dead_code)]

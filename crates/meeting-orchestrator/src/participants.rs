@@ -139,9 +139,18 @@ fn from_status(status: Status, field: &str) -> ServiceError {
         Code::InvalidArgument => {
             let violations: Vec<Violation> = status
                 .get_details_bad_request()
-                .map(|b| b.field_violations.into_iter().map(|v| Violation::new(rename(&v.field, field), v.description)).collect())
+                .map(|b| {
+                    b.field_violations
+                        .into_iter()
+                        .map(|v| Violation::new(rename(&v.field, field), v.description))
+                        .collect()
+                })
                 .unwrap_or_default();
-            if violations.is_empty() { ServiceError::invalid(field, message) } else { ServiceError::Invalid(violations) }
+            if violations.is_empty() {
+                ServiceError::invalid(field, message)
+            } else {
+                ServiceError::Invalid(violations)
+            }
         }
         Code::FailedPrecondition => ServiceError::FailedPrecondition(format!("{field}: {message}")),
         Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled | Code::Unknown | Code::ResourceExhausted => {
@@ -178,7 +187,9 @@ fn ms(t: Option<prost_types::Timestamp>) -> i64 {
 fn resolution(r: pb::ResolveParticipantsResponse) -> Resolution {
     let stage = r.stage.unwrap_or_default();
     let weekly = match stage.timing.and_then(|t| t.schedule) {
-        Some(pb::timing::Schedule::Weekly(w)) => Some(Weekly { weekday: w.weekday.clamp(1, 7) as u8, occurrences: w.occurrences }),
+        Some(pb::timing::Schedule::Weekly(w)) => {
+            Some(Weekly { weekday: w.weekday.clamp(1, 7) as u8, occurrences: w.occurrences })
+        }
         _ => None,
     };
     let kind = match stage.kind {

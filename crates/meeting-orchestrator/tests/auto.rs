@@ -15,7 +15,10 @@ use support::*;
 
 async fn a_due_stage_gets_one_meeting_per_instance_across_redeliveries_and_replicas(mode: Mode) {
     let w = World::start_with(mode, true, |b| b).await;
-    let replica = orchestrator(mode, &w.sim, &w.scenario).store(w.orchestrator.store.clone()).start(meeting_orchestrator::start).await;
+    let replica = orchestrator(mode, &w.sim, &w.scenario)
+        .store(w.orchestrator.store.clone())
+        .start(meeting_orchestrator::start)
+        .await;
     let scenario_id = w.import_example().await;
     let anna = w.assign(&scenario_id, "anna@example.com", MANAGER).await;
     let boris = w.assign(&scenario_id, "boris@example.com", MANAGER).await;
@@ -40,7 +43,11 @@ async fn a_due_stage_gets_one_meeting_per_instance_across_redeliveries_and_repli
         };
         w.orchestrator.bus.publish(again).await.unwrap();
         let event = watch::decode(message);
-        w.orchestrator.bus.publish(event.into_cloud_event("scenario", "again").into_message("onboarding.stage.due")).await.unwrap();
+        w.orchestrator
+            .bus
+            .publish(event.into_cloud_event("scenario", "again").into_message("onboarding.stage.due"))
+            .await
+            .unwrap();
     }
     let events = scheduled.events(4, Duration::from_secs(30)).await;
     let zoom = w.zoom_meetings();
@@ -50,7 +57,8 @@ async fn a_due_stage_gets_one_meeting_per_instance_across_redeliveries_and_repli
     for event in &events {
         let OnboardingEvent::MeetingScheduled(m) = event else { panic!("{event:?}") };
         assert_eq!(m.host.as_ref().unwrap().email, DEFAULT_HOST);
-        let employees: Vec<&str> = m.participants.iter().filter(|p| p.role == "employee").map(|p| p.assignment_id.as_str()).collect();
+        let employees: Vec<&str> =
+            m.participants.iter().filter(|p| p.role == "employee").map(|p| p.assignment_id.as_str()).collect();
         assert_eq!(employees.len(), 1, "a meeting per instance: {employees:?}");
         assert!(employees[0] == anna.id || employees[0] == boris.id);
         if m.stage_id == "one-on-one" {

@@ -26,26 +26,40 @@ async fn a_crash_after_zoom_created_the_meeting_is_recovered_after_a_restart_int
     let scenario_id = w.import_example().await;
     w.assign(&scenario_id, "anna@example.com", MANAGER).await;
     fail::cfg(FAILPOINT, "1*return").unwrap();
-    let crashed = w.meetings().start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "k"))).await.expect_err("crashed");
+    let crashed = w
+        .meetings()
+        .start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "k")))
+        .await
+        .expect_err("crashed");
     assert_eq!(crashed.code(), Code::Internal);
     assert_eq!(w.zoom_meetings().len(), 1, "zoom made the meeting");
     assert_eq!(status_of(&w.orchestrator.store).await, ["creating"], "the store does not know yet");
 
     let World { mode, sim, sim_clock, scenario, orchestrator } = w;
     let (dir, store) = orchestrator.stop_keeping_data().await;
-    let restarted = support::orchestrator(mode, &sim, &scenario).store(store).data_dir(dir).start(meeting_orchestrator::start).await;
+    let restarted = support::orchestrator(mode, &sim, &scenario)
+        .store(store)
+        .data_dir(dir)
+        .start(meeting_orchestrator::start)
+        .await;
     let w = World { mode, sim, sim_clock, scenario, orchestrator: restarted };
     let mut watch = w.orchestrator.watch(&["onboarding.meeting.scheduled"]).await;
     // The dead request's lease runs out; recovery takes the intent over.
     w.orchestrator.clock.advance(61_000);
-    let recovered = eventually(Duration::from_secs(20), || async { status_of(&w.orchestrator.store).await == ["scheduled"] }).await;
+    let recovered =
+        eventually(Duration::from_secs(20), || async { status_of(&w.orchestrator.store).await == ["scheduled"] }).await;
     assert!(recovered, "the meeting was recovered");
     assert_eq!(w.zoom_meetings().len(), 1, "still exactly one meeting in zoom");
     assert_eq!(w.creates().len(), 1, "zoom was asked to create once");
     let events = watch.events(1, Duration::from_secs(20)).await;
     let OnboardingEvent::MeetingScheduled(scheduled) = &events[0] else { panic!("{events:?}") };
     assert_eq!(scheduled.zoom_meeting_id, w.zoom_meetings()[0]["id"].as_i64().unwrap());
-    let again = w.meetings().start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "k"))).await.unwrap().into_inner();
+    let again = w
+        .meetings()
+        .start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "k")))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(again.replayed);
     assert_eq!(again.meeting.unwrap().id, scheduled.meeting_id);
     assert_eq!(w.zoom_meetings().len(), 1);
@@ -58,9 +72,17 @@ async fn a_retry_of_the_key_after_a_crash_finds_the_meeting_instead_of_making_an
     let scenario_id = w.import_example().await;
     w.assign(&scenario_id, "anna@example.com", MANAGER).await;
     fail::cfg(FAILPOINT, "1*return").unwrap();
-    w.meetings().start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "k"))).await.expect_err("crashed");
+    w.meetings()
+        .start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "k")))
+        .await
+        .expect_err("crashed");
     w.orchestrator.clock.advance(61_000);
-    let retried = w.meetings().start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "k"))).await.expect("finished").into_inner();
+    let retried = w
+        .meetings()
+        .start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "k")))
+        .await
+        .expect("finished")
+        .into_inner();
     assert!(retried.replayed);
     let meeting = retried.meeting.unwrap();
     assert_eq!(meeting.zoom_meeting_id, w.zoom_meetings()[0]["id"].as_i64().unwrap());

@@ -62,14 +62,17 @@ async fn played(w: &World) -> (mpb::Meeting, Vec<String>) {
 /// Waits until the orchestrator handled `n` distinct Zoom events.
 async fn handled(w: &World, n: i64) {
     let done = eventually(Duration::from_secs(30), || async {
-        count(&w.orchestrator.store, "SELECT COUNT(*) FROM inbox WHERE consumer = 'meeting-orchestrator-zoom'").await >= n
+        count(&w.orchestrator.store, "SELECT COUNT(*) FROM inbox WHERE consumer = 'meeting-orchestrator-zoom'").await
+            >= n
     })
     .await;
     assert!(done, "the orchestrator handled {n} zoom events");
 }
 
 fn by_email<'a>(list: &'a [epb::Attendance], who: &str) -> &'a epb::Attendance {
-    list.iter().find(|a| a.person.as_ref().is_some_and(|p| p.email == who || (p.email.is_empty() && p.display_name == who))).expect(who)
+    list.iter()
+        .find(|a| a.person.as_ref().is_some_and(|p| p.email == who || (p.email.is_empty() && p.display_name == who)))
+        .expect(who)
 }
 
 fn check_ended(ended: &epb::MeetingEnded, meeting: &mpb::Meeting) {
@@ -78,7 +81,10 @@ fn check_ended(ended: &epb::MeetingEnded, meeting: &mpb::Meeting) {
     assert!(!ended.reconciled);
     let a = &ended.attendance;
     let anna = by_email(a, "anna@example.com");
-    assert_eq!((anna.attended, anna.seconds_present, anna.sessions, anna.joined_late, anna.left_early), (true, 2400, 2, false, false));
+    assert_eq!(
+        (anna.attended, anna.seconds_present, anna.sessions, anna.joined_late, anna.left_early),
+        (true, 2400, 2, false, false)
+    );
     assert_eq!(anna.role, "employee");
     assert!(!anna.stage_instance_id.is_empty());
     let boris = by_email(a, "boris@example.com");
@@ -94,9 +100,16 @@ fn check_ended(ended: &epb::MeetingEnded, meeting: &mpb::Meeting) {
 }
 
 async fn check_get_meeting(w: &World, meeting: &mpb::Meeting) {
-    let got = w.meetings().get_meeting(w.orchestrator.hr(mpb::GetMeetingRequest { id: meeting.id.clone() })).await.unwrap().into_inner();
+    let got = w
+        .meetings()
+        .get_meeting(w.orchestrator.hr(mpb::GetMeetingRequest { id: meeting.id.clone() }))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(got.status, mpb::MeetingStatus::Ended as i32);
-    let invitee = |email: &str| got.invitees.iter().find(|i| i.person.as_ref().unwrap().email == email).unwrap().attendance.clone().unwrap();
+    let invitee = |email: &str| {
+        got.invitees.iter().find(|i| i.person.as_ref().unwrap().email == email).unwrap().attendance.unwrap()
+    };
     assert_eq!((invitee("anna@example.com").minutes_present, invitee("anna@example.com").sessions), (40, 2));
     assert!(invitee(MANAGER).absent && !invitee(MANAGER).joined);
     assert_eq!(got.guests.len(), 1);
@@ -171,7 +184,8 @@ async fn a_session_whose_end_never_came_is_reconciled_from_zoom(mode: Mode) {
     let (meeting, bodies) = played(&w).await;
     let mut watch = w.orchestrator.watch(&["onboarding.meeting.ended"]).await;
     // Only the start and the joins arrive.
-    let kept: Vec<&String> = bodies.iter().filter(|b| b.contains("meeting.started") || b.contains("participant_joined")).collect();
+    let kept: Vec<&String> =
+        bodies.iter().filter(|b| b.contains("meeting.started") || b.contains("participant_joined")).collect();
     for (i, body) in kept.iter().enumerate() {
         w.publish_zoom(&format!("z{i}"), body).await;
     }

@@ -76,7 +76,8 @@ async fn hr_starts_a_stage_meeting_and_zoom_gets_everything_the_stage_promises(m
 
     // scenario learns the meeting from the invitation.
     let moved = eventually(Duration::from_secs(20), || async {
-        w.instance(&anna.id, "meet-the-team", 1).await.status == butterboard_proto::scenario::v1::StageStatus::Scheduled as i32
+        w.instance(&anna.id, "meet-the-team", 1).await.status
+            == butterboard_proto::scenario::v1::StageStatus::Scheduled as i32
     })
     .await;
     assert!(moved, "anna's instance is scheduled");
@@ -88,13 +89,28 @@ async fn the_same_idempotency_key_twice_returns_one_meeting(mode: Mode) {
     let w = World::start(mode).await;
     let scenario_id = w.import_example().await;
     w.assign(&scenario_id, "anna@example.com", MANAGER).await;
-    let first = w.meetings().start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "same"))).await.unwrap().into_inner();
-    let again = w.meetings().start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "same"))).await.unwrap().into_inner();
+    let first = w
+        .meetings()
+        .start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "same")))
+        .await
+        .unwrap()
+        .into_inner();
+    let again = w
+        .meetings()
+        .start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "same")))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(!first.replayed && again.replayed);
     assert_eq!(first.meeting.as_ref().unwrap().id, again.meeting.as_ref().unwrap().id);
     assert_eq!(w.creates().len(), 1);
     assert_eq!(w.zoom_meetings().len(), 1);
-    let other = w.meetings().start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "other"))).await.unwrap().into_inner();
+    let other = w
+        .meetings()
+        .start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "other")))
+        .await
+        .unwrap()
+        .into_inner();
     assert_ne!(other.meeting.unwrap().id, first.meeting.unwrap().id);
     assert_eq!(w.zoom_meetings().len(), 2);
     w.stop().await;
@@ -105,8 +121,18 @@ async fn a_weekly_stage_becomes_one_recurring_meeting_tied_to_its_instances(mode
     let scenario_id = w.import_example().await;
     let anna = w.assign(&scenario_id, "anna@example.com", MANAGER).await;
     let first = w.instance(&anna.id, "one-on-one", 1).await;
-    let request = mpb::StartMeetingRequest { start_time: Some(at(first.due_at.unwrap().seconds * 1000)), ..by_instance(&first.id, "weekly") };
-    let meeting = w.meetings().start_meeting(w.orchestrator.manager(request)).await.expect("oleg starts it").into_inner().meeting.unwrap();
+    let request = mpb::StartMeetingRequest {
+        start_time: Some(at(first.due_at.unwrap().seconds * 1000)),
+        ..by_instance(&first.id, "weekly")
+    };
+    let meeting = w
+        .meetings()
+        .start_meeting(w.orchestrator.manager(request))
+        .await
+        .expect("oleg starts it")
+        .into_inner()
+        .meeting
+        .unwrap();
     let body = &w.creates()[0].body;
     assert_eq!(body["type"], json!(8));
     assert_eq!(body["recurrence"], json!({"type": 2, "repeat_interval": 1, "weekly_days": "5", "end_times": 12}));
@@ -118,7 +144,7 @@ async fn a_weekly_stage_becomes_one_recurring_meeting_tied_to_its_instances(mode
     assert_eq!(meeting.occurrences.len(), 12);
     for (n, occurrence) in meeting.occurrences.iter().enumerate() {
         let instance = w.instance(&anna.id, "one-on-one", n as u32 + 1).await;
-        assert_eq!(occurrence.stage_instance_ids, [instance.id.clone()], "occurrence {n}");
+        assert_eq!(occurrence.stage_instance_ids, std::slice::from_ref(&instance.id), "occurrence {n}");
     }
     w.stop().await;
 }
@@ -130,15 +156,27 @@ async fn zoom_failing_then_answering_makes_one_meeting(mode: Mode) {
     // Zoom makes the meeting but the answer is a 503; then it refuses one create outright.
     let lost = Fault { after_processing: true, ..Fault::status("POST", "/v2/users/*/meetings", 503, 1) };
     w.sim.inject_fault(lost).unwrap();
-    let first = w.meetings().start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "a"))).await.expect("made").into_inner();
+    let first = w
+        .meetings()
+        .start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "a")))
+        .await
+        .expect("made")
+        .into_inner();
     assert_eq!(w.zoom_meetings().len(), 1, "the meeting zoom made is found by its marker, not made again");
     assert_eq!(first.meeting.unwrap().zoom_meeting_id, w.zoom_meetings()[0]["id"].as_i64().unwrap());
     w.sim.inject_fault(Fault::status("POST", "/v2/users/*/meetings", 500, 2)).unwrap();
-    w.meetings().start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "b"))).await.expect("made after the 5xx");
+    w.meetings()
+        .start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "b")))
+        .await
+        .expect("made after the 5xx");
     assert_eq!(w.zoom_meetings().len(), 2);
     // Zoom down for longer than the deadline: UNAVAILABLE, and nothing left behind.
     w.sim.inject_fault(Fault { times: None, ..Fault::status("POST", "/v2/users/*/meetings", 503, 1) }).unwrap();
-    let down = w.meetings().start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "c"))).await.expect_err("down");
+    let down = w
+        .meetings()
+        .start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "c")))
+        .await
+        .expect_err("down");
     assert_eq!(down.code(), Code::Unavailable, "{down:?}");
     w.sim.clear_faults();
     assert_eq!(w.zoom_meetings().len(), 2);
@@ -151,7 +189,10 @@ async fn the_daily_limit_is_resource_exhausted_with_its_reset_time(mode: Mode) {
     w.assign(&scenario_id, "anna@example.com", MANAGER).await;
     w.sim.inject_fault(Fault::status("POST", "/v2/users/*/meetings", 429, 1)).unwrap();
     // An injected 429 is a per-second limit: waited out within the deadline.
-    w.meetings().start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "a"))).await.expect("after the 429");
+    w.meetings()
+        .start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "a")))
+        .await
+        .expect("after the 429");
     // A simulator allowing one meeting a day per host refuses Helen's second.
     let (sim, _clock) = {
         let clock = zoom_sim::ManualClock::at(TEST_EPOCH_MS);
@@ -166,9 +207,14 @@ async fn the_daily_limit_is_resource_exhausted_with_its_reset_time(mode: Mode) {
         (zoom_sim::start(config, None).await.unwrap(), clock)
     };
     let limited = orchestrator(mode, &sim, &w.scenario).start(meeting_orchestrator::start).await;
-    let client = || butterboard_proto::meeting::v1::meeting_service_client::MeetingServiceClient::new(limited.channel.clone());
-    client().start_meeting(limited.hr(by_stage(&scenario_id, "meet-the-team", "b"))).await.expect("the first of the day");
-    let status = client().start_meeting(limited.hr(by_stage(&scenario_id, "meet-the-team", "c"))).await.expect_err("limited");
+    let client =
+        || butterboard_proto::meeting::v1::meeting_service_client::MeetingServiceClient::new(limited.channel.clone());
+    client()
+        .start_meeting(limited.hr(by_stage(&scenario_id, "meet-the-team", "b")))
+        .await
+        .expect("the first of the day");
+    let status =
+        client().start_meeting(limited.hr(by_stage(&scenario_id, "meet-the-team", "c"))).await.expect_err("limited");
     assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
     assert!(status.message().contains("2025-03-04T00:00:00Z"), "{}", status.message());
     use tonic_types::StatusExt;
@@ -185,7 +231,12 @@ async fn a_host_whose_settings_do_not_record_gets_warnings_and_the_meeting(mode:
     let scenario_id = w.import_example().await;
     w.assign(&scenario_id, "anna@example.com", MANAGER).await;
     w.sim.set_user_settings(HR, json!({"recording": {"cloud_recording": false, "save_chat_text": false}})).unwrap();
-    let response = w.meetings().start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "a"))).await.unwrap().into_inner();
+    let response = w
+        .meetings()
+        .start_meeting(w.orchestrator.hr(by_stage(&scenario_id, "meet-the-team", "a")))
+        .await
+        .unwrap()
+        .into_inner();
     let messages: Vec<&str> = response.warnings.iter().map(|w| w.message.as_str()).collect();
     assert!(messages.iter().any(|m| m.contains("cloud recording")), "{messages:?}");
     assert!(messages.iter().any(|m| m.contains("saving the chat")), "{messages:?}");

@@ -27,8 +27,13 @@ async fn advance(
     let sql = format!(
         "UPDATE stage_instances SET status = $2, meeting_id = $3, updated_at = $4 WHERE id = $1 AND status IN ({list})"
     );
-    let done =
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(to.as_str()).bind(meeting_id).bind(now).execute(&mut *conn).await?;
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(to.as_str())
+        .bind(meeting_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -133,12 +133,21 @@ pub fn summary(m: &Loaded) -> pb::Meeting {
 pub fn meeting(v: &MeetingView) -> pb::Meeting {
     let ended = v.latest_ended();
     pb::Meeting {
-        invitees: v.invitees.iter().filter(|i| !i.removed || i.attendance.is_some()).map(|i| invitee(i, ended)).collect(),
+        invitees: v
+            .invitees
+            .iter()
+            .filter(|i| !i.removed || i.attendance.is_some())
+            .map(|i| invitee(i, ended))
+            .collect(),
         guests: v
             .guests
             .iter()
             .map(|(g, uuid)| pb::Guest {
-                person: Some(pb::Person { email: g.email.clone(), display_name: g.name.clone(), time_zone: String::new() }),
+                person: Some(pb::Person {
+                    email: g.email.clone(),
+                    display_name: g.name.clone(),
+                    time_zone: String::new(),
+                }),
                 attendance: attendance(Some(g), true),
                 session_uuid: uuid.clone(),
             })

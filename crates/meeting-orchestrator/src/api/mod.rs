@@ -38,11 +38,16 @@ impl MeetingService for Api {
         }))
     }
 
-    async fn start_meeting(&self, request: Request<pb::StartMeetingRequest>) -> Result<Response<pb::StartMeetingResponse>, Status> {
+    async fn start_meeting(
+        &self,
+        request: Request<pb::StartMeetingRequest>,
+    ) -> Result<Response<pb::StartMeetingResponse>, Status> {
         let caller = caller(&request)?.clone();
         let r = request.into_inner();
         let target = r.target.map(|t| match t {
-            pb::start_meeting_request::Target::Stage(s) => Target::Stage { scenario_id: s.scenario_id, stage_id: s.stage_id },
+            pb::start_meeting_request::Target::Stage(s) => {
+                Target::Stage { scenario_id: s.scenario_id, stage_id: s.stage_id }
+            }
             pb::start_meeting_request::Target::StageInstanceId(id) => Target::Instance(id),
         });
         let command = StartCommand {
@@ -68,7 +73,10 @@ impl MeetingService for Api {
         Ok(Response::new(convert::meeting(&view)))
     }
 
-    async fn list_meetings(&self, request: Request<pb::ListMeetingsRequest>) -> Result<Response<pb::ListMeetingsResponse>, Status> {
+    async fn list_meetings(
+        &self,
+        request: Request<pb::ListMeetingsRequest>,
+    ) -> Result<Response<pb::ListMeetingsResponse>, Status> {
         let caller = caller(&request)?.clone();
         let filter = convert::filter(request.into_inner());
         let (meetings, next) = self.app.list_meetings(&caller, &filter).await.map_err(Status::from)?;
@@ -78,7 +86,10 @@ impl MeetingService for Api {
         }))
     }
 
-    async fn reschedule_meeting(&self, request: Request<pb::RescheduleMeetingRequest>) -> Result<Response<pb::Meeting>, Status> {
+    async fn reschedule_meeting(
+        &self,
+        request: Request<pb::RescheduleMeetingRequest>,
+    ) -> Result<Response<pb::Meeting>, Status> {
         let caller = caller(&request)?.clone();
         let r = request.into_inner();
         let change = Reschedule {
@@ -90,7 +101,10 @@ impl MeetingService for Api {
         Ok(Response::new(convert::meeting(&view)))
     }
 
-    async fn update_invitees(&self, request: Request<pb::UpdateInviteesRequest>) -> Result<Response<pb::Meeting>, Status> {
+    async fn update_invitees(
+        &self,
+        request: Request<pb::UpdateInviteesRequest>,
+    ) -> Result<Response<pb::Meeting>, Status> {
         let caller = caller(&request)?.clone();
         let r = request.into_inner();
         let add = r.add.iter().map(convert::person_in).collect();
@@ -98,10 +112,14 @@ impl MeetingService for Api {
         Ok(Response::new(convert::meeting(&view)))
     }
 
-    async fn cancel_meeting(&self, request: Request<pb::CancelMeetingRequest>) -> Result<Response<pb::Meeting>, Status> {
+    async fn cancel_meeting(
+        &self,
+        request: Request<pb::CancelMeetingRequest>,
+    ) -> Result<Response<pb::Meeting>, Status> {
         let caller = caller(&request)?.clone();
         let r = request.into_inner();
-        let view = self.app.cancel(&caller, &r.id, non_empty(r.occurrence_id), r.reason.trim()).await.map_err(Status::from)?;
+        let view =
+            self.app.cancel(&caller, &r.id, non_empty(r.occurrence_id), r.reason.trim()).await.map_err(Status::from)?;
         Ok(Response::new(convert::meeting(&view)))
     }
 }

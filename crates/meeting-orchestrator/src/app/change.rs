@@ -37,7 +37,8 @@ impl MeetingApp {
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("meeting {id} not found")))?;
         let emails = loaded.invitee_emails();
-        let people = MeetingPeople { host: &loaded.row.host_email, created_by: &loaded.row.created_by, invitees: &emails };
+        let people =
+            MeetingPeople { host: &loaded.row.host_email, created_by: &loaded.row.created_by, invitees: &emails };
         if !access::may_read(caller, people) {
             return Err(ServiceError::NotFound(format!("meeting {id} not found")));
         }
@@ -56,14 +57,14 @@ impl MeetingApp {
         Ok((loaded, zoom_id))
     }
 
-    fn occurrence<'a>(loaded: &'a Loaded, occurrence_id: Option<&str>) -> ServiceResult<Option<&'a crate::store::meetings::OccurrenceRow>> {
+    fn occurrence<'a>(
+        loaded: &'a Loaded,
+        occurrence_id: Option<&str>,
+    ) -> ServiceResult<Option<&'a crate::store::meetings::OccurrenceRow>> {
         let Some(occurrence_id) = occurrence_id else { return Ok(None) };
-        loaded
-            .occurrences
-            .iter()
-            .find(|o| o.occurrence_id == occurrence_id)
-            .map(Some)
-            .ok_or_else(|| ServiceError::invalid("occurrence_id", format!("{occurrence_id} is not an occurrence of this meeting")))
+        loaded.occurrences.iter().find(|o| o.occurrence_id == occurrence_id).map(Some).ok_or_else(|| {
+            ServiceError::invalid("occurrence_id", format!("{occurrence_id} is not an occurrence of this meeting"))
+        })
     }
 
     pub async fn reschedule(&self, caller: &Caller, id: &str, change: Reschedule) -> ServiceResult<MeetingView> {
@@ -71,7 +72,9 @@ impl MeetingApp {
         let mut violations = Vec::new();
         match change.start_ms {
             None => violations.push(Violation::new("start_time", "is required")),
-            Some(start) if start < now - START_SKEW_MS => violations.push(Violation::new("start_time", "is in the past")),
+            Some(start) if start < now - START_SKEW_MS => {
+                violations.push(Violation::new("start_time", "is in the past"))
+            }
             Some(_) => {}
         }
         if let Some(d) = change.duration_minutes.filter(|d| !DURATION_LIMITS.contains(d)) {
@@ -83,13 +86,21 @@ impl MeetingApp {
         let start = change.start_ms.unwrap_or(now);
         let (loaded, zoom_id) = self.changeable(caller, id, false).await?;
         let occurrence = Self::occurrence(&loaded, change.occurrence_id.as_deref())?.cloned();
-        let duration = change.duration_minutes.unwrap_or(occurrence.as_ref().map_or(loaded.row.duration_minutes, |o| o.duration_minutes));
-        let zoom_change = MeetingChange { start_ms: Some(start), duration_minutes: Some(duration), ..MeetingChange::default() };
+        let duration = change
+            .duration_minutes
+            .unwrap_or(occurrence.as_ref().map_or(loaded.row.duration_minutes, |o| o.duration_minutes));
+        let zoom_change =
+            MeetingChange { start_ms: Some(start), duration_minutes: Some(duration), ..MeetingChange::default() };
         let occurrence_id = occurrence.as_ref().map(|o| o.occurrence_id.clone());
-        self.zoom.update(zoom_id, occurrence_id.as_deref(), &zoom_change).await.map_err(|e| super::errors::provider(e, now))?;
+        self.zoom
+            .update(zoom_id, occurrence_id.as_deref(), &zoom_change)
+            .await
+            .map_err(|e| super::errors::provider(e, now))?;
         // A moved series has its occurrences laid out anew by Zoom; ties stay by position.
         let relaid = match occurrence_id {
-            None if !loaded.occurrences.is_empty() => self.zoom.get(zoom_id).await.ok().flatten().map(|m| m.occurrences),
+            None if !loaded.occurrences.is_empty() => {
+                self.zoom.get(zoom_id).await.ok().flatten().map(|m| m.occurrences)
+            }
             _ => None,
         };
         let mut tx = self.store.begin().await?;
@@ -101,19 +112,34 @@ impl MeetingApp {
                 meetings::reschedule(&mut tx, &loaded.row.id, start, duration, now).await?;
                 for (position, o) in relaid.unwrap_or_default().iter().enumerate() {
                     if let Some(old) = loaded.occurrences.iter().find(|x| x.position as usize == position) {
-                        meetings::replace_occurrence(&mut tx, &loaded.row.id, &old.occurrence_id, &o.occurrence_id, o.start_ms, o.duration_minutes).await?;
+                        meetings::replace_occurrence(
+                            &mut tx,
+                            &loaded.row.id,
+                            &old.occurrence_id,
+                            &o.occurrence_id,
+                            o.start_ms,
+                            o.duration_minutes,
+                        )
+                        .await?;
                     }
                 }
             }
         }
         let after = meetings::load_full(&mut tx, &loaded.row.id).await?.unwrap_or(loaded);
-        events::enqueue(&mut tx, events::rescheduled(&after, occurrence_id.as_deref(), start, duration), &after.row.id).await?;
+        events::enqueue(&mut tx, events::rescheduled(&after, occurrence_id.as_deref(), start, duration), &after.row.id)
+            .await?;
         tx.commit().await?;
         self.store.outbox_written();
         self.view(caller, &after.row.id, None).await
     }
 
-    pub async fn update_invitees(&self, caller: &Caller, id: &str, add: Vec<Person>, remove: Vec<String>) -> ServiceResult<MeetingView> {
+    pub async fn update_invitees(
+        &self,
+        caller: &Caller,
+        id: &str,
+        add: Vec<Person>,
+        remove: Vec<String>,
+    ) -> ServiceResult<MeetingView> {
         let mut violations = Vec::new();
         for (i, p) in add.iter().enumerate() {
             if !is_email(&p.email) {
@@ -132,7 +158,9 @@ impl MeetingApp {
             let current = loaded.current_invitees().find(|inv| &inv.person.email == email);
             match current {
                 None => violations.push(Violation::new(format!("remove[{i}]"), format!("{email} is not invited"))),
-                Some(inv) if inv.role == roles::HOST => violations.push(Violation::new(format!("remove[{i}]"), "the host cannot be removed")),
+                Some(inv) if inv.role == roles::HOST => {
+                    violations.push(Violation::new(format!("remove[{i}]"), "the host cannot be removed"))
+                }
                 Some(_) => {}
             }
         }
@@ -142,9 +170,15 @@ impl MeetingApp {
         let added: Vec<Invitee> = add
             .into_iter()
             .filter(|p| !loaded.current_invitees().any(|inv| inv.person.email == p.email))
-            .map(|person| Invitee { person, role: roles::ADDED.into(), assignment_id: String::new(), stage_instance_id: String::new() })
+            .map(|person| Invitee {
+                person,
+                role: roles::ADDED.into(),
+                assignment_id: String::new(),
+                stage_instance_id: String::new(),
+            })
             .collect();
-        let removed: Vec<Invitee> = loaded.current_invitees().filter(|i| remove.contains(&i.person.email)).cloned().collect();
+        let removed: Vec<Invitee> =
+            loaded.current_invitees().filter(|i| remove.contains(&i.person.email)).cloned().collect();
         let emails: Vec<String> = loaded
             .current_invitees()
             .filter(|i| i.person.email != loaded.row.host_email && !remove.contains(&i.person.email))
@@ -168,7 +202,13 @@ impl MeetingApp {
         self.view(caller, &after.row.id, None).await
     }
 
-    pub async fn cancel(&self, caller: &Caller, id: &str, occurrence_id: Option<String>, reason: &str) -> ServiceResult<MeetingView> {
+    pub async fn cancel(
+        &self,
+        caller: &Caller,
+        id: &str,
+        occurrence_id: Option<String>,
+        reason: &str,
+    ) -> ServiceResult<MeetingView> {
         let (loaded, zoom_id) = self.changeable(caller, id, false).await?;
         let occurrence = Self::occurrence(&loaded, occurrence_id.as_deref())?.cloned();
         let now = self.now();

@@ -29,13 +29,24 @@ const RECOVERY_BATCH: i64 = 20;
 impl MeetingApp {
     /// Calls Zoom for intent `id`, whose lease the caller holds, and commits the result.
     /// `searched_first`: an earlier attempt may have made the meeting already.
-    pub(crate) async fn create_owned(&self, id: &str, search_first: bool, how: &'static str) -> ServiceResult<ProviderMeeting> {
+    pub(crate) async fn create_owned(
+        &self,
+        id: &str,
+        search_first: bool,
+        how: &'static str,
+    ) -> ServiceResult<ProviderMeeting> {
         self.finish_owned(id, search_first, true, how).await
     }
 
     /// [`create_owned`](Self::create_owned); without `may_create` only a meeting Zoom already
     /// made is committed.
-    async fn finish_owned(&self, id: &str, search_first: bool, may_create: bool, how: &'static str) -> ServiceResult<ProviderMeeting> {
+    async fn finish_owned(
+        &self,
+        id: &str,
+        search_first: bool,
+        may_create: bool,
+        how: &'static str,
+    ) -> ServiceResult<ProviderMeeting> {
         let row = meetings::load(&mut *self.store.pool().acquire().await?, id)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("meeting {id} not found")))?;
@@ -177,7 +188,9 @@ impl MeetingApp {
                 Err(ServiceError::FailedPrecondition(_)) => {
                     tracing::info!(meeting_id = %id, "a meeting whose request died was never made in zoom; forgotten");
                 }
-                Err(error) => tracing::warn!(meeting_id = %id, error = %error, "recovering a meeting being created failed"),
+                Err(error) => {
+                    tracing::warn!(meeting_id = %id, error = %error, "recovering a meeting being created failed")
+                }
             }
         }
         Ok(finished)

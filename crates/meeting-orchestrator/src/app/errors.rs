@@ -39,7 +39,9 @@ pub fn provider(error: ProviderError, now_ms: i64) -> ServiceError {
             message: "Zoom's rate limit is reached".into(),
             retry_after: Some(retry_after),
         },
-        ProviderError::NotFound => ServiceError::FailedPrecondition("the meeting or its host no longer exists in Zoom".into()),
+        ProviderError::NotFound => {
+            ServiceError::FailedPrecondition("the meeting or its host no longer exists in Zoom".into())
+        }
         e @ (ProviderError::Unavailable(_) | ProviderError::Uncertain(_)) => ServiceError::unavailable("zoom", e),
         e @ ProviderError::Other(_) => ServiceError::Internal(e.into()),
     }

@@ -16,9 +16,12 @@ use crate::domain::stage::{Person, normalize_email};
 /// How long a user lookup is kept.
 const USER_TTL: Duration = Duration::from_secs(600);
 
+/// Users by e-mail with when they were looked up (`None`: not a user of the account).
+type Users = Arc<Mutex<HashMap<String, (Instant, Option<HostAccount>)>>>;
+
 #[derive(Clone, Default)]
 pub struct HostCache {
-    users: Arc<Mutex<HashMap<String, (Instant, Option<HostAccount>)>>>,
+    users: Users,
     capabilities: Arc<Mutex<HashMap<String, HostCapabilities>>>,
 }
 

@@ -80,13 +80,19 @@ impl MeetingApp {
         Ok((views, guests))
     }
 
-    pub(crate) async fn view(&self, caller: &Caller, id: &str, start_url: Option<String>) -> ServiceResult<MeetingView> {
+    pub(crate) async fn view(
+        &self,
+        caller: &Caller,
+        id: &str,
+        start_url: Option<String>,
+    ) -> ServiceResult<MeetingView> {
         let mut conn = self.store.pool().acquire().await?;
         let loaded = meetings::load_full(&mut conn, id)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("meeting {id} not found")))?;
         let emails = loaded.invitee_emails();
-        let people = MeetingPeople { host: &loaded.row.host_email, created_by: &loaded.row.created_by, invitees: &emails };
+        let people =
+            MeetingPeople { host: &loaded.row.host_email, created_by: &loaded.row.created_by, invitees: &emails };
         if !access::may_read(caller, people) {
             // Not found rather than denied: whether a meeting exists is not the caller's business.
             return Err(ServiceError::NotFound(format!("meeting {id} not found")));
@@ -127,8 +133,9 @@ impl MeetingApp {
 
     /// Meetings soonest first, and the token of the next page.
     pub async fn list_meetings(&self, caller: &Caller, filter: &ListFilter) -> ServiceResult<(Vec<Loaded>, String)> {
-        let scope = access::list_scope(caller)
-            .ok_or_else(|| ServiceError::PermissionDenied("requires one of the roles: hr, manager, employee, service".into()))?;
+        let scope = access::list_scope(caller).ok_or_else(|| {
+            ServiceError::PermissionDenied("requires one of the roles: hr, manager, employee, service".into())
+        })?;
         let page_size = match filter.page_size {
             0 => 50,
             n @ 1..=200 => n,
@@ -156,7 +163,9 @@ impl MeetingApp {
         }
         if !filter.assignment_id.is_empty() {
             let p = sql.text(&filter.assignment_id);
-            sql.push(&format!(" AND EXISTS (SELECT 1 FROM meeting_instances mi WHERE mi.meeting_id = m.id AND mi.assignment_id = {p})"));
+            sql.push(&format!(
+                " AND EXISTS (SELECT 1 FROM meeting_instances mi WHERE mi.meeting_id = m.id AND mi.assignment_id = {p})"
+            ));
         }
         if !filter.employee_email.is_empty() {
             let p = sql.text(&normalize_email(&filter.employee_email));
@@ -172,7 +181,9 @@ impl MeetingApp {
             }
             access::ListScope::Invited(me) => {
                 let p = sql.text(me);
-                sql.push(&format!(" AND EXISTS (SELECT 1 FROM invitees i WHERE i.meeting_id = m.id AND i.email = {p})"));
+                sql.push(&format!(
+                    " AND EXISTS (SELECT 1 FROM invitees i WHERE i.meeting_id = m.id AND i.email = {p})"
+                ));
             }
         }
         if let Some((at, id)) = after {
@@ -215,9 +226,10 @@ fn parse_token(token: &str) -> ServiceResult<Option<(i64, String)>> {
 pub(crate) fn tied_instance(loaded: &Loaded, invitee: &Invitee, occurrence_id: Option<&str>) -> Invitee {
     let mut invitee = invitee.clone();
     if invitee.is_employee() && occurrence_id.is_some() {
-        let tied = loaded.instances.iter().find(|i| {
-            i.instance.assignment_id == invitee.assignment_id && i.occurrence_id.as_deref() == occurrence_id
-        });
+        let tied = loaded
+            .instances
+            .iter()
+            .find(|i| i.instance.assignment_id == invitee.assignment_id && i.occurrence_id.as_deref() == occurrence_id);
         if let Some(tied) = tied {
             invitee.stage_instance_id = tied.instance.stage_instance_id.clone();
         }

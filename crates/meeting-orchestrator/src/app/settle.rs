@@ -18,7 +18,9 @@ use crate::store::sessions::{self, SessionRow};
 
 const BATCH: i64 = 50;
 
-fn attendance(a: Option<&PersonAttendance>) -> (u32, bool, Option<prost_types::Timestamp>, Option<prost_types::Timestamp>, bool, bool, u32) {
+fn attendance(
+    a: Option<&PersonAttendance>,
+) -> (u32, bool, Option<prost_types::Timestamp>, Option<prost_types::Timestamp>, bool, bool, u32) {
     match a {
         Some(a) => (
             a.seconds_present,
@@ -105,7 +107,8 @@ impl MeetingApp {
         let (views, guests) = self.session_attendance(&mut tx, &loaded, &session).await?;
         let list = attendance_list(&views, &guests);
         let to = after_session(&loaded, &session);
-        meetings::set_status(&mut tx, &loaded.row.id, &[MeetingStatus::Scheduled, MeetingStatus::Started], to, now).await?;
+        meetings::set_status(&mut tx, &loaded.row.id, &[MeetingStatus::Scheduled, MeetingStatus::Started], to, now)
+            .await?;
         events::enqueue(&mut tx, events::ended(&loaded, &session, list), &loaded.row.id).await?;
         tx.commit().await?;
         self.store.outbox_written();

@@ -145,7 +145,12 @@ impl MeetingApp {
 
     /// With a subset, the stage's people are those of the chosen assignments only: each one's
     /// instance is resolved (the stage resolution brings every cohort member's managers).
-    async fn narrow_people(&self, resolution: &mut Resolution, target: &Target, subset: &[String]) -> ServiceResult<()> {
+    async fn narrow_people(
+        &self,
+        resolution: &mut Resolution,
+        target: &Target,
+        subset: &[String],
+    ) -> ServiceResult<()> {
         let mut people = Vec::new();
         let mut hr = Vec::new();
         let chosen: Vec<_> = resolution.cohort.iter().filter(|m| subset.contains(&m.assignment_id)).cloned().collect();

@@ -19,8 +19,8 @@ use zoom::rest::{
 use zoom::{ZoomClient, ZoomError};
 
 use super::{
-    Conferencing, HostAccount, HostCapabilities, MeetingChange, PastJoin, PastSession, ProviderError,
-    ProviderMeeting, ProviderOccurrence, ProviderResult,
+    Conferencing, HostAccount, HostCapabilities, MeetingChange, PastJoin, PastSession, ProviderError, ProviderMeeting,
+    ProviderOccurrence, ProviderResult,
 };
 use crate::domain::plan::MeetingPlan;
 
@@ -60,7 +60,8 @@ pub(crate) fn parse_ms(text: &str) -> Option<i64> {
 }
 
 fn utc(ms: i64) -> String {
-    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let at =
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     zoom_time(at)
 }
 
@@ -77,7 +78,11 @@ fn error(e: ZoomError, uncertain: bool) -> ProviderError {
             ProviderError::Invalid { field, message: message.clone() }
         }
         e @ (ZoomError::Api { .. } | ZoomError::Timeout(_) | ZoomError::Transport(_)) if e.is_transient() => {
-            if uncertain { ProviderError::Uncertain(e.to_string()) } else { ProviderError::Unavailable(e.to_string()) }
+            if uncertain {
+                ProviderError::Uncertain(e.to_string())
+            } else {
+                ProviderError::Unavailable(e.to_string())
+            }
         }
         e @ ZoomError::OAuth { .. } => ProviderError::Unavailable(e.to_string()),
         e => ProviderError::Other(e.to_string()),

@@ -1,12 +1,14 @@
-//! What this service consumes, each as a durable consumer through the runtime's consumer (the
-//! event id claimed in the inbox in the handler's transaction, so a redelivery changes nothing):
+//! What this service consumes, each as a durable consumer whose event ids are claimed in the
+//! inbox in the handler's transaction, so a redelivery changes nothing:
 //!
 //! - `meeting-orchestrator-zoom`: `zoom.meeting.*`, Zoom's webhook bodies as the ingest
-//!   publishes them (see `app::lifecycle`). The handlers are idempotent by themselves too —
-//!   participant events and chat are sets, the start and end are published once per session —
-//!   since Zoom resends a webhook under a new delivery.
+//!   publishes them (see `app::lifecycle`), applied in batches ([`batch`]). The handling is
+//!   idempotent by itself too — participant events and chat are sets, the start and end are
+//!   published once per session — since Zoom resends a webhook under a new delivery.
 //! - `meeting-orchestrator-stage-due`: `onboarding.stage.due`; a stage that schedules itself is
 //!   recorded for `app::auto`, once per stage instance.
+
+pub mod batch;
 
 use async_trait::async_trait;
 use butterboard_runtime::bus::ConsumerSpec;
@@ -32,22 +34,16 @@ pub const ZOOM_SUBJECTS: [&str; 5] = [
 ];
 
 pub fn tasks(ctx: &ServiceContext, app: &MeetingApp) -> Vec<Task> {
+    let zoom = batch::ZoomBatches {
+        app: app.clone(),
+        store: ctx.store.clone(),
+        bus: ctx.bus.clone(),
+        spec: ConsumerSpec::new(ZOOM, &ZOOM_SUBJECTS),
+    };
     vec![
-        ctx.consumer(ConsumerSpec::new(ZOOM, &ZOOM_SUBJECTS), ZoomEvents { app: app.clone() }),
+        Task::new(ZOOM, zoom.run(ctx.shutdown.clone())),
         ctx.consumer(ConsumerSpec::new(STAGE_DUE, &["onboarding.stage.due"]), StageDue { app: app.clone() }),
     ]
-}
-
-/// `zoom.meeting.*`.
-pub struct ZoomEvents {
-    pub app: MeetingApp,
-}
-
-#[async_trait]
-impl EventHandler for ZoomEvents {
-    async fn handle(&self, tx: &mut Transaction<'static, Any>, _subject: &str, event: &CloudEvent) -> Result<(), HandlerError> {
-        self.app.apply_zoom(tx, &event.data).await
-    }
 }
 
 /// `onboarding.stage.due`.
@@ -57,8 +53,15 @@ pub struct StageDue {
 
 #[async_trait]
 impl EventHandler for StageDue {
-    async fn handle(&self, tx: &mut Transaction<'static, Any>, _subject: &str, event: &CloudEvent) -> Result<(), HandlerError> {
-        let OnboardingEvent::StageDue(due) = OnboardingEvent::decode(event).map_err(|e| HandlerError::Reject(e.into()))? else {
+    async fn handle(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        _subject: &str,
+        event: &CloudEvent,
+    ) -> Result<(), HandlerError> {
+        let OnboardingEvent::StageDue(due) =
+            OnboardingEvent::decode(event).map_err(|e| HandlerError::Reject(e.into()))?
+        else {
             return Err(HandlerError::Reject(anyhow::anyhow!("unexpected event type {}", event.ty)));
         };
         if !due.schedule_meeting || due.stage_kind != "meeting" || due.stage_instance_id.is_empty() {

@@ -36,7 +36,7 @@ pub fn may_read(caller: &Caller, people: MeetingPeople<'_>) -> bool {
         return true;
     }
     let me = me(caller);
-    let invited = people.invitees.iter().any(|e| *e == me);
+    let invited = people.invitees.contains(&me);
     (caller.has(Role::Manager) && (people.host == me || people.created_by == me || invited))
         || (caller.has(Role::Employee) && invited)
 }

@@ -76,45 +76,73 @@ fn person_key(email: &str, name: &str) -> String {
     if email.is_empty() { format!("name:{}", name.trim()) } else { email.to_string() }
 }
 
+/// One join as its events tell it.
+#[derive(Default)]
+struct Join<'a> {
+    at: Option<i64>,
+    left: Option<i64>,
+    email: &'a str,
+    name: &'a str,
+}
+
+/// One person's join intervals.
+struct Spans {
+    email: String,
+    name: String,
+    spans: Vec<(i64, i64)>,
+}
+
 /// Everyone who joined the session, by e-mail (guests by name), in order of first join.
-pub fn summarize(events: &[ParticipantEvent], window: Window, until_ms: i64, tolerance_ms: i64) -> Vec<PersonAttendance> {
-    // join key -> (join time, leave time, email, name); the earliest join and latest leave win
-    // when Zoom repeats an event with another time.
-    let mut joins: BTreeMap<&str, (Option<i64>, Option<i64>, &str, &str)> = BTreeMap::new();
+pub fn summarize(
+    events: &[ParticipantEvent],
+    window: Window,
+    until_ms: i64,
+    tolerance_ms: i64,
+) -> Vec<PersonAttendance> {
+    // The earliest join and latest leave win when Zoom repeats an event with another time.
+    let mut joins: BTreeMap<&str, Join<'_>> = BTreeMap::new();
     for e in events {
-        let entry = joins.entry(e.join_key.as_str()).or_insert((None, None, "", ""));
+        let entry = joins.entry(e.join_key.as_str()).or_default();
         match e.kind {
-            Kind::Join => entry.0 = Some(entry.0.map_or(e.at_ms, |t| t.min(e.at_ms))),
-            Kind::Leave => entry.1 = Some(entry.1.map_or(e.at_ms, |t| t.max(e.at_ms))),
+            Kind::Join => entry.at = Some(entry.at.map_or(e.at_ms, |t| t.min(e.at_ms))),
+            Kind::Leave => entry.left = Some(entry.left.map_or(e.at_ms, |t| t.max(e.at_ms))),
         }
         if !e.email.is_empty() {
-            entry.2 = &e.email;
+            entry.email = &e.email;
         }
-        if entry.3.is_empty() || e.kind == Kind::Join {
-            entry.3 = &e.name;
+        if entry.name.is_empty() || e.kind == Kind::Join {
+            entry.name = &e.name;
         }
     }
     let end = window.end_ms.unwrap_or(until_ms);
-    let mut people: BTreeMap<String, (String, String, Vec<(i64, i64)>)> = BTreeMap::new();
-    for (join, leave, email, name) in joins.into_values() {
-        let from = join.or(window.start_ms).unwrap_or(end);
-        let to = leave.unwrap_or(end).min(end);
+    let mut people: BTreeMap<String, Spans> = BTreeMap::new();
+    for join in joins.into_values() {
+        let from = join.at.or(window.start_ms).unwrap_or(end);
+        let to = join.left.unwrap_or(end).min(end);
         let from = window.start_ms.map_or(from, |s| from.max(s));
-        let entry = people.entry(person_key(email, name)).or_insert_with(|| (email.to_string(), name.to_string(), Vec::new()));
-        if entry.0.is_empty() {
-            entry.0 = email.to_string();
+        let entry = people.entry(person_key(join.email, join.name)).or_insert_with(|| Spans {
+            email: join.email.to_string(),
+            name: join.name.to_string(),
+            spans: Vec::new(),
+        });
+        if entry.email.is_empty() {
+            entry.email = join.email.to_string();
         }
-        entry.2.push((from, to.max(from)));
+        entry.spans.push((from, to.max(from)));
     }
-    let mut out: Vec<PersonAttendance> = people
-        .into_values()
-        .map(|(email, name, intervals)| person(email, name, intervals, window, tolerance_ms))
-        .collect();
-    out.sort_by(|a, b| (a.first_joined_ms, a.key()).cmp(&(b.first_joined_ms, b.key())));
+    let mut out: Vec<PersonAttendance> =
+        people.into_values().map(|p| person(p.email, p.name, p.spans, window, tolerance_ms)).collect();
+    out.sort_by_key(|a| (a.first_joined_ms, a.key()));
     out
 }
 
-fn person(email: String, name: String, mut intervals: Vec<(i64, i64)>, window: Window, tolerance_ms: i64) -> PersonAttendance {
+fn person(
+    email: String,
+    name: String,
+    mut intervals: Vec<(i64, i64)>,
+    window: Window,
+    tolerance_ms: i64,
+) -> PersonAttendance {
     intervals.sort_unstable();
     let mut merged: Vec<(i64, i64)> = Vec::new();
     for (from, to) in intervals {
@@ -144,11 +172,11 @@ mod tests;
 
 /// Invitees with how each took part (`None`: never joined), and the guests: people who joined
 /// without being invited, matched by e-mail (a guest without one by name).
-pub fn match_invitees<'a, I>(
-    invitees: &'a [I],
+pub fn match_invitees<I>(
+    invitees: &[I],
     email: impl Fn(&I) -> &str,
     people: Vec<PersonAttendance>,
-) -> (Vec<(&'a I, Option<PersonAttendance>)>, Vec<PersonAttendance>) {
+) -> (Vec<(&I, Option<PersonAttendance>)>, Vec<PersonAttendance>) {
     let mut people = people;
     let matched = invitees
         .iter()

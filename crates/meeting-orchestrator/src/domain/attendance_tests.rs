@@ -54,7 +54,10 @@ fn the_same_events_shuffled_and_twice_give_the_same_attendance() {
 
 #[test]
 fn a_missing_leave_counts_to_the_end_and_a_missing_join_from_the_start() {
-    let events = vec![ev(Kind::Join, "a1", "anna@x.com", "Anna", S + 40 * MIN), ev(Kind::Leave, "b1", "boris@x.com", "B", S + MIN)];
+    let events = vec![
+        ev(Kind::Join, "a1", "anna@x.com", "Anna", S + 40 * MIN),
+        ev(Kind::Leave, "b1", "boris@x.com", "B", S + MIN),
+    ];
     let people = summarize(&events, window(), 0, 5 * MIN);
     assert_eq!(people.iter().map(|p| p.seconds_present).collect::<Vec<_>>(), [60, 5 * 60]);
     let running = summarize(&events[..1], Window { start_ms: Some(S), end_ms: None }, S + 42 * MIN, 5 * MIN);

@@ -227,9 +227,19 @@ fn invitees(resolution: &Resolution, cohort: &[&super::stage::CohortMember], hos
     }
     for person in &resolution.people {
         let role = person.roles.first().cloned().unwrap_or_else(|| roles::NAMED.into());
-        push(Invitee { person: person.person.clone(), role, assignment_id: String::new(), stage_instance_id: String::new() });
+        push(Invitee {
+            person: person.person.clone(),
+            role,
+            assignment_id: String::new(),
+            stage_instance_id: String::new(),
+        });
     }
-    push(Invitee { person: host.clone(), role: roles::HOST.into(), assignment_id: String::new(), stage_instance_id: String::new() });
+    push(Invitee {
+        person: host.clone(),
+        role: roles::HOST.into(),
+        assignment_id: String::new(),
+        stage_instance_id: String::new(),
+    });
     out
 }
 

@@ -104,9 +104,7 @@ fn a_weekly_stage_becomes_a_series_tied_to_the_employee_s_instances() {
     let request = Request::default();
     let mut i = input(&r, &request);
     i.series = Some(
-        (1..=3)
-            .map(|n| SeriesInstance { stage_instance_id: format!("w{n}"), assignment_id: "a0".into() })
-            .collect(),
+        (1..=3).map(|n| SeriesInstance { stage_instance_id: format!("w{n}"), assignment_id: "a0".into() }).collect(),
     );
     let plan = plan(i).expect("plan");
     assert_eq!(plan.occurrences, Some(3));

@@ -70,7 +70,12 @@ pub async fn take(conn: &mut AnyConnection, id: &str, now: i64, until: i64) -> a
 }
 
 /// Done: `meeting_id` is the meeting that covers the instance (`None`: nothing to schedule).
-pub async fn finish(conn: &mut AnyConnection, id: &str, meeting_id: Option<&str>, note: Option<&str>) -> anyhow::Result<()> {
+pub async fn finish(
+    conn: &mut AnyConnection,
+    id: &str,
+    meeting_id: Option<&str>,
+    note: Option<&str>,
+) -> anyhow::Result<()> {
     sqlx::query("UPDATE auto_schedules SET status = 'done', lease_until = 0, meeting_id = $2, last_error = $3 WHERE stage_instance_id = $1")
         .bind(id)
         .bind(meeting_id.map(str::to_string))
@@ -81,7 +86,12 @@ pub async fn finish(conn: &mut AnyConnection, id: &str, meeting_id: Option<&str>
 }
 
 /// Failed for now: tried again at `next_attempt_at`, or given up (`status = failed`).
-pub async fn retry_later(conn: &mut AnyConnection, id: &str, next_attempt_at: Option<i64>, error: &str) -> anyhow::Result<()> {
+pub async fn retry_later(
+    conn: &mut AnyConnection,
+    id: &str,
+    next_attempt_at: Option<i64>,
+    error: &str,
+) -> anyhow::Result<()> {
     let status = if next_attempt_at.is_some() { "pending" } else { "failed" };
     sqlx::query(
         "UPDATE auto_schedules SET status = $2, lease_until = 0, next_attempt_at = COALESCE($3, next_attempt_at), last_error = $4 \

@@ -133,7 +133,12 @@ pub async fn insert_intent(
     Ok(true)
 }
 
-pub async fn insert_invitee(conn: &mut AnyConnection, meeting_id: &str, i: &Invitee, position: i64) -> anyhow::Result<()> {
+pub async fn insert_invitee(
+    conn: &mut AnyConnection,
+    meeting_id: &str,
+    i: &Invitee,
+    position: i64,
+) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO invitees (meeting_id, email, name, time_zone, role, assignment_id, stage_instance_id, removed, position) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) \
@@ -174,7 +179,10 @@ pub async fn take_lease(conn: &mut AnyConnection, id: &str, now: i64, until: i64
 
 /// Gives the lease up at once, so a retry or recovery need not wait for it to run out.
 pub async fn release(conn: &mut AnyConnection, id: &str) -> anyhow::Result<()> {
-    sqlx::query("UPDATE meetings SET lease_until = 0 WHERE id = $1 AND status = 'creating'").bind(id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE meetings SET lease_until = 0 WHERE id = $1 AND status = 'creating'")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -196,7 +204,12 @@ pub async fn forget_intent(conn: &mut AnyConnection, id: &str) -> anyhow::Result
 }
 
 /// Completes the intent with what Zoom made; `false` when it was completed already.
-pub async fn mark_created(conn: &mut AnyConnection, id: &str, made: &ProviderMeeting, now: i64) -> anyhow::Result<bool> {
+pub async fn mark_created(
+    conn: &mut AnyConnection,
+    id: &str,
+    made: &ProviderMeeting,
+    now: i64,
+) -> anyhow::Result<bool> {
     let done = sqlx::query(
         "UPDATE meetings SET status = 'scheduled', lease_until = 0, zoom_meeting_id = $2, zoom_uuid = $3, join_url = $4, \
          updated_at = $5 WHERE id = $1 AND status = 'creating'",
@@ -228,7 +241,13 @@ pub async fn mark_created(conn: &mut AnyConnection, id: &str, made: &ProviderMee
 }
 
 /// Moves `id` from one of `from` to `to`; `false` when it was in none of them.
-pub async fn set_status(conn: &mut AnyConnection, id: &str, from: &[MeetingStatus], to: MeetingStatus, now: i64) -> anyhow::Result<bool> {
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &[MeetingStatus],
+    to: MeetingStatus,
+    now: i64,
+) -> anyhow::Result<bool> {
     let list = from.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ");
     let sql = format!("UPDATE meetings SET status = $2, updated_at = $3 WHERE id = $1 AND status IN ({list})");
     let done = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(to.as_str()).bind(now).execute(&mut *conn).await?;
@@ -247,7 +266,13 @@ pub async fn cancel(conn: &mut AnyConnection, id: &str, reason: &str, now: i64) 
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn reschedule(conn: &mut AnyConnection, id: &str, start_at: i64, duration: u32, now: i64) -> anyhow::Result<()> {
+pub async fn reschedule(
+    conn: &mut AnyConnection,
+    id: &str,
+    start_at: i64,
+    duration: u32,
+    now: i64,
+) -> anyhow::Result<()> {
     sqlx::query("UPDATE meetings SET start_at = $2, duration_minutes = $3, updated_at = $4 WHERE id = $1")
         .bind(id)
         .bind(start_at)

@@ -69,7 +69,9 @@ pub async fn ensure(
 }
 
 pub async fn of_meeting(conn: &mut AnyConnection, meeting_id: &str) -> anyhow::Result<Vec<SessionRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM sessions WHERE meeting_id = $1 ORDER BY COALESCE(started_at, first_seen_at), uuid");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM sessions WHERE meeting_id = $1 ORDER BY COALESCE(started_at, first_seen_at), uuid"
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(meeting_id).fetch_all(&mut *conn).await?;
     rows.iter().map(row).collect()
 }
@@ -85,7 +87,13 @@ pub async fn set_started(conn: &mut AnyConnection, uuid: &str, at: i64) -> anyho
 }
 
 /// Records the end; the settle window starts the first time it is seen.
-pub async fn set_ended(conn: &mut AnyConnection, uuid: &str, at: i64, now: i64, reconciled: bool) -> anyhow::Result<()> {
+pub async fn set_ended(
+    conn: &mut AnyConnection,
+    uuid: &str,
+    at: i64,
+    now: i64,
+    reconciled: bool,
+) -> anyhow::Result<()> {
     sqlx::query(
         "UPDATE sessions SET ended_at = $2, end_seen_at = COALESCE(end_seen_at, $3), reconciled = $4 \
          WHERE uuid = $1 AND ended_published = 0",

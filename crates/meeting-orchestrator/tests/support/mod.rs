@@ -170,7 +170,8 @@ impl World {
 pub fn zoom_message(ce_id: &str, body: &str) -> OutgoingMessage {
     let value: serde_json::Value = serde_json::from_str(body).expect("a json body");
     let event = value["event"].as_str().expect("an event name").to_string();
-    let mut cloud = CloudEvent::new("butterboard/zoom-webhook-ingest", &event, CONTENT_TYPE_JSON, body.as_bytes().to_vec().into());
+    let mut cloud =
+        CloudEvent::new("butterboard/zoom-webhook-ingest", &event, CONTENT_TYPE_JSON, body.as_bytes().to_vec().into());
     cloud.id = ce_id.to_string();
     if let Some(uuid) = value["payload"]["object"]["uuid"].as_str() {
         cloud = cloud.with_subject(uuid);
