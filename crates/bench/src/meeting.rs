@@ -104,7 +104,7 @@ async fn setup_scenario(scenario: &TestService, hr: &str) -> anyhow::Result<Stri
             start_date: "2026-12-07".into(),
             manager: Some(person(format!("manager{}@example.com", n % 4))),
             team: vec![person("team1@example.com".into()), person("team2@example.com".into())],
-            trainer: None,
+            trainer: Some(person("trainer@example.com".into())),
             hr: Some(person("hr@example.com".into())),
             buddy: None,
         };

@@ -21,35 +21,41 @@ use super::errors::{ServiceError, ServiceResult};
 use crate::conferencing::{ProviderError, ProviderMeeting};
 use crate::domain::meeting::MeetingStatus;
 use crate::events;
-use crate::store::meetings::{self, MeetingRow};
+use crate::store::meetings::{self, Loaded, MeetingRow};
 
 /// Intents recovered per round.
 const RECOVERY_BATCH: i64 = 20;
 
 impl MeetingApp {
     /// Calls Zoom for intent `id`, whose lease the caller holds, and commits the result.
-    /// `searched_first`: an earlier attempt may have made the meeting already.
+    /// `search_first`: an earlier attempt may have made the meeting already.
     pub(crate) async fn create_owned(
         &self,
         id: &str,
         search_first: bool,
         how: &'static str,
     ) -> ServiceResult<ProviderMeeting> {
-        self.finish_owned(id, search_first, true, how).await
+        let row = self.intent_row(id).await?;
+        self.finish_owned(row, search_first, true, how).await.map(|(made, _)| made)
     }
 
-    /// [`create_owned`](Self::create_owned); without `may_create` only a meeting Zoom already
-    /// made is committed.
-    async fn finish_owned(
+    async fn intent_row(&self, id: &str) -> ServiceResult<MeetingRow> {
+        meetings::load(&mut *self.store.pool().acquire().await?, id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("meeting {id} not found")))
+    }
+
+    /// [`create_owned`](Self::create_owned) for the intent `row`; without `may_create` only a
+    /// meeting Zoom already made is committed. The meeting as committed comes back too, unless
+    /// someone else committed it.
+    pub(crate) async fn finish_owned(
         &self,
-        id: &str,
+        row: MeetingRow,
         search_first: bool,
         may_create: bool,
         how: &'static str,
-    ) -> ServiceResult<ProviderMeeting> {
-        let row = meetings::load(&mut *self.store.pool().acquire().await?, id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("meeting {id} not found")))?;
+    ) -> ServiceResult<(ProviderMeeting, Option<Loaded>)> {
+        let id = row.id.as_str();
         let made = match self.create_in_zoom(&row, search_first, may_create).await {
             Ok(made) => made,
             Err((error, maybe_made)) => {
@@ -66,10 +72,10 @@ impl MeetingApp {
         fail::fail_point!("meeting-created-before-commit", |_| {
             Err(ServiceError::Internal(anyhow::anyhow!("failpoint: crashed after zoom created the meeting")))
         });
-        self.commit_created(&row, &made).await?;
+        let loaded = self.commit_created(&row, &made).await?;
         self.metrics.meeting_created(how);
         tracing::info!(meeting_id = %id, zoom_meeting_id = made.id, how, "meeting created");
-        Ok(made)
+        Ok((made, loaded))
     }
 
     /// The Zoom side: the meeting, or the last error and whether a meeting may exist anyway.
@@ -119,20 +125,20 @@ impl MeetingApp {
     }
 
     /// The commit: the intent becomes the meeting, with its invitation, in one transaction.
-    async fn commit_created(&self, row: &MeetingRow, made: &ProviderMeeting) -> ServiceResult<()> {
+    async fn commit_created(&self, row: &MeetingRow, made: &ProviderMeeting) -> ServiceResult<Option<Loaded>> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         if !meetings::mark_created(&mut tx, &row.id, made, now).await? {
             // Someone else finished it (a replica's recovery that found it by marker).
-            return Ok(());
+            return Ok(None);
         }
-        let loaded = meetings::load_full(&mut tx, &row.id)
-            .await?
-            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("meeting {} vanished", row.id)))?;
+        // The row was read (or written) as the intent, and only the intent's lease holder
+        // completes it: what it is now follows from the plan and Zoom's answer.
+        let loaded = Loaded::created(row, made);
         events::enqueue(&mut tx, events::scheduled(&loaded), &row.id).await?;
         tx.commit().await?;
         self.store.outbox_written();
-        Ok(())
+        Ok(Some(loaded))
     }
 
     /// Finishes intent `id` for a retry of its key: takes its lease when it ran out, else waits
@@ -183,7 +189,14 @@ impl MeetingApp {
             if !meetings::take_lease(&mut *self.store.pool().acquire().await?, &id, now, until).await? {
                 continue;
             }
-            match self.finish_owned(&id, true, false, "recovery").await {
+            let row = match self.intent_row(&id).await {
+                Ok(row) => row,
+                Err(error) => {
+                    tracing::warn!(meeting_id = %id, error = %error, "cannot read a meeting being created");
+                    continue;
+                }
+            };
+            match self.finish_owned(row, true, false, "recovery").await {
                 Ok(_) => finished += 1,
                 Err(ServiceError::FailedPrecondition(_)) => {
                     tracing::info!(meeting_id = %id, "a meeting whose request died was never made in zoom; forgotten");

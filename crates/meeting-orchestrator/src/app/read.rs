@@ -37,6 +37,16 @@ pub struct MeetingView {
 }
 
 impl MeetingView {
+    /// A meeting just made: its invitees, no session, no chat.
+    pub fn fresh(loaded: Loaded, start_url: Option<String>) -> Self {
+        let invitees = loaded
+            .invitees
+            .iter()
+            .map(|row| AttendanceView { invitee: row.invitee.clone(), removed: row.removed, attendance: None })
+            .collect();
+        Self { loaded, sessions: Vec::new(), invitees, guests: Vec::new(), chat: Vec::new(), start_url }
+    }
+
     /// Whether the latest session ended (an invitee without attendance is then absent).
     pub fn latest_ended(&self) -> bool {
         self.sessions.last().is_some_and(|s| s.ended_at.is_some())

@@ -122,8 +122,16 @@ impl MeetingApp {
                 None => Err(ServiceError::Internal(anyhow::anyhow!("meeting {meeting_id} was not written"))),
             };
         }
-        let made = self.create_owned(&meeting_id, false, "request").await?;
-        let view = self.view(caller, &meeting_id, made.start_url).await?;
+        let row = meetings::MeetingRow::intent(&planned, key.as_deref(), &me, lease_until, now);
+        let (made, loaded) = self.finish_owned(row, false, true, "request").await?;
+        let view = match loaded {
+            // Just made: nothing happened to it yet, nothing to read back.
+            Some(loaded) => {
+                let host_sees = access::sees_start_url(caller, &loaded.row.host_email);
+                MeetingView::fresh(loaded, made.start_url.filter(|_| host_sees))
+            }
+            None => self.view(caller, &meeting_id, made.start_url).await?,
+        };
         Ok(Started { view, warnings: planned.warnings, replayed: false })
     }
 

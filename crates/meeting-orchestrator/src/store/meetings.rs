@@ -4,6 +4,8 @@
 
 use sqlx::{AnyConnection, Row};
 
+use butterboard_runtime::store::{placeholders, statement_chunks};
+
 use super::{Arg, Sql, corrupt};
 use crate::conferencing::ProviderMeeting;
 use crate::domain::meeting::{Invitee, MeetingStatus, PlannedInstance};
@@ -116,19 +118,43 @@ pub async fn insert_intent(
     if inserted.rows_affected() == 0 {
         return Ok(false);
     }
-    for (position, invitee) in plan.invitees.iter().enumerate() {
-        insert_invitee(tx, &plan.meeting_id, invitee, position as i64).await?;
+    // Several rows per statement: a cohort meeting has dozens of invitees and instances, and
+    // this transaction is on the path of a person waiting for their meeting.
+    let invitees: Vec<(usize, &Invitee)> = plan.invitees.iter().enumerate().collect();
+    for chunk in statement_chunks(&invitees, 64) {
+        let sql = format!(
+            "INSERT INTO invitees (meeting_id, email, name, time_zone, role, assignment_id, stage_instance_id, removed, position) VALUES {}",
+            placeholders(chunk.len(), 9)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (position, i) in chunk {
+            query = query
+                .bind(&plan.meeting_id)
+                .bind(&i.person.email)
+                .bind(&i.person.name)
+                .bind(&i.person.time_zone)
+                .bind(&i.role)
+                .bind(&i.assignment_id)
+                .bind(&i.stage_instance_id)
+                .bind(0i64)
+                .bind(*position as i64);
+        }
+        query.execute(&mut *tx).await?;
     }
-    for instance in &plan.instances {
-        sqlx::query(
-            "INSERT INTO meeting_instances (meeting_id, stage_instance_id, assignment_id, occurrence_index) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&plan.meeting_id)
-        .bind(&instance.stage_instance_id)
-        .bind(&instance.assignment_id)
-        .bind(instance.occurrence_index.map(i64::from))
-        .execute(&mut *tx)
-        .await?;
+    for chunk in statement_chunks(&plan.instances, 128) {
+        let sql = format!(
+            "INSERT INTO meeting_instances (meeting_id, stage_instance_id, assignment_id, occurrence_index) VALUES {}",
+            placeholders(chunk.len(), 4)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for instance in chunk {
+            query = query
+                .bind(&plan.meeting_id)
+                .bind(&instance.stage_instance_id)
+                .bind(&instance.assignment_id)
+                .bind(instance.occurrence_index.map(i64::from));
+        }
+        query.execute(&mut *tx).await?;
     }
     Ok(true)
 }
@@ -459,4 +485,78 @@ pub async fn replace_occurrence(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+impl MeetingRow {
+    /// The row [`insert_intent`] writes for `plan`.
+    pub fn intent(plan: &MeetingPlan, key: Option<&str>, created_by: &str, lease_until: i64, now: i64) -> Self {
+        Self {
+            id: plan.meeting_id.clone(),
+            idempotency_key: key.map(str::to_string),
+            status: MeetingStatus::Creating,
+            lease_until,
+            plan: plan.clone(),
+            created_by: created_by.to_string(),
+            host_email: plan.host.person.email.clone(),
+            scenario_id: plan.stage.scenario_id.clone(),
+            stage_id: plan.stage.stage_id.clone(),
+            start_at: plan.start_ms,
+            duration_minutes: plan.duration_minutes,
+            time_zone: plan.time_zone.clone(),
+            topic: plan.topic.clone(),
+            zoom_meeting_id: None,
+            zoom_uuid: None,
+            join_url: None,
+            cancel_reason: None,
+            created_at: now,
+        }
+    }
+}
+
+impl Loaded {
+    /// What [`load_full`] reads right after [`mark_created`] completed `row` with `made`, without
+    /// reading it: a fresh meeting has its plan's invitees and instances, and Zoom's occurrences.
+    pub fn created(row: &MeetingRow, made: &ProviderMeeting) -> Self {
+        let plan = &row.plan;
+        let occurrences: Vec<OccurrenceRow> = made
+            .occurrences
+            .iter()
+            .enumerate()
+            .map(|(position, o)| OccurrenceRow {
+                occurrence_id: o.occurrence_id.clone(),
+                position: position as u32,
+                start_at: o.start_ms,
+                duration_minutes: o.duration_minutes,
+                status: "available".into(),
+            })
+            .collect();
+        let mut instances: Vec<InstanceRow> = plan
+            .instances
+            .iter()
+            .map(|i| InstanceRow {
+                instance: i.clone(),
+                occurrence_id: i
+                    .occurrence_index
+                    .and_then(|n| occurrences.iter().find(|o| o.position == n))
+                    .map(|o| o.occurrence_id.clone()),
+            })
+            .collect();
+        instances.sort_by(|a, b| {
+            (a.instance.occurrence_index, &a.instance.stage_instance_id)
+                .cmp(&(b.instance.occurrence_index, &b.instance.stage_instance_id))
+        });
+        Self {
+            row: MeetingRow {
+                status: MeetingStatus::Scheduled,
+                lease_until: 0,
+                zoom_meeting_id: Some(made.id),
+                zoom_uuid: Some(made.uuid.clone()),
+                join_url: Some(made.join_url.clone()),
+                ..row.clone()
+            },
+            invitees: plan.invitees.iter().map(|i| InviteeRow { invitee: i.clone(), removed: false }).collect(),
+            instances,
+            occurrences,
+        }
+    }
 }
