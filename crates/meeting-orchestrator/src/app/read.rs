@@ -22,8 +22,8 @@ pub struct AttendanceView {
     pub attendance: Option<PersonAttendance>,
 }
 
-/// A meeting as GetMeeting shows it.
-#[derive(Debug, Clone)]
+/// A meeting as GetMeeting shows it. `Debug` leaves the start URL out.
+#[derive(Clone)]
 pub struct MeetingView {
     pub loaded: Loaded,
     pub sessions: Vec<SessionRow>,
@@ -34,6 +34,18 @@ pub struct MeetingView {
     pub chat: Vec<ChatRow>,
     /// Only for the host.
     pub start_url: Option<String>,
+}
+
+impl std::fmt::Debug for MeetingView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MeetingView")
+            .field("meeting_id", &self.loaded.row.id)
+            .field("status", &self.loaded.row.status)
+            .field("invitees", &self.invitees.len())
+            .field("sessions", &self.sessions.len())
+            .field("start_url", &self.start_url.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl MeetingView {

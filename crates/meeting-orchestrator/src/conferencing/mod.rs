@@ -36,8 +36,8 @@ pub struct ProviderOccurrence {
     pub duration_minutes: u32,
 }
 
-/// A meeting that exists at the provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A meeting that exists at the provider. `Debug` leaves the start URL out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ProviderMeeting {
     pub id: i64,
     pub uuid: String,
@@ -45,6 +45,18 @@ pub struct ProviderMeeting {
     /// Starts the meeting as its host: a secret, handed to the host only, never stored.
     pub start_url: Option<String>,
     pub occurrences: Vec<ProviderOccurrence>,
+}
+
+impl std::fmt::Debug for ProviderMeeting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderMeeting")
+            .field("id", &self.id)
+            .field("uuid", &self.uuid)
+            .field("join_url", &self.join_url)
+            .field("start_url", &self.start_url.as_ref().map(|_| "[redacted]"))
+            .field("occurrences", &self.occurrences)
+            .finish()
+    }
 }
 
 /// A change to a meeting (or one occurrence); fields left `None` stay.
