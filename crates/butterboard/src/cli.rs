@@ -100,9 +100,15 @@ pub enum DlqCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum EventsCommand {
-    /// Print events as they arrive, decoded.
+    /// Print events as they arrive, decoded; with --since or --from-start, what came before first.
     Tail {
         #[arg(long, default_value = "onboarding.>")]
         subject: String,
+        /// Start with events stored since: an age such as 15m, 2h or 7d, RFC 3339, or epoch ms.
+        #[arg(long, conflicts_with = "from_start")]
+        since: Option<String>,
+        /// Start with everything the stream still holds.
+        #[arg(long)]
+        from_start: bool,
     },
 }

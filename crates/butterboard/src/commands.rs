@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use butterboard_runtime::auth::{Authenticator, Role};
+use butterboard_runtime::bus::TailStart;
 use butterboard_runtime::config::Config;
 use butterboard_runtime::envelope::CloudEvent;
 use butterboard_runtime::events::OnboardingEvent;
@@ -37,7 +38,19 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Dlq { command } => dlq(&config, command).await,
-        Command::Events { command: EventsCommand::Tail { subject } } => tail(&config, &subject).await,
+        Command::Events { command: EventsCommand::Tail { subject, since, from_start } } => {
+            let start = match (since, from_start) {
+                (_, true) => TailStart::All,
+                (Some(since), false) => {
+                    let at =
+                        zoom_webhook_ingest::admin_client::parse_time(&since, butterboard_runtime::clock::now_ms())
+                            .context("--since")?;
+                    TailStart::Since(at)
+                }
+                (None, false) => TailStart::New,
+            };
+            tail(&config, &subject, start).await
+        }
         Command::Token { roles, sub, ttl } => {
             let roles = roles.iter().map(|r| r.parse::<Role>()).collect::<Result<Vec<_>, _>>()?;
             let token = Authenticator::from_config(&config)?.mint(&sub, &roles, Duration::from_secs(ttl))?;
@@ -88,9 +101,9 @@ async fn dlq(config: &Config, command: DlqCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn tail(config: &Config, subject: &str) -> anyhow::Result<ExitCode> {
+async fn tail(config: &Config, subject: &str, start: TailStart) -> anyhow::Result<ExitCode> {
     let bus = infra::open_bus(config).await?.bus;
-    let mut tail = bus.tail(subject).await?;
+    let mut tail = bus.tail(subject, start).await?;
     eprintln!("following {subject} on the {} bus; ctrl-c to stop", bus.kind());
     loop {
         let next = tokio::select! {

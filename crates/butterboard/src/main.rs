@@ -13,6 +13,7 @@ mod demo;
 mod infra;
 mod ingest_cli;
 mod output;
+mod ready;
 mod run;
 mod services;
 mod sims;

@@ -23,12 +23,14 @@ use futures::future::BoxFuture;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
+use crate::ready::Banner;
 use crate::{infra, services};
 
 /// How long in-flight work may take to finish after SIGTERM before the process gives up on it.
 const DRAIN_LIMIT: Duration = Duration::from_secs(25);
 
 pub async fn run(mut config: Config, targets: Vec<ServiceName>) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
     if config.mode() == Mode::Distributed {
         for name in &targets {
             config.database_url(*name)?;
@@ -45,6 +47,11 @@ pub async fn run(mut config: Config, targets: Vec<ServiceName>) -> anyhow::Resul
         false => None,
     };
     let simulators = Simulators::start_if_needed(&mut config, webhook_listener.as_ref()).await?;
+    // Bound before the services start, and its real address put in the configuration: services
+    // of this process call each other there (`<SERVICE>_GRPC_URL` defaults to it), even when it
+    // was configured as port 0. Nothing answers until the server starts at the end.
+    let grpc_listener = bind(config.listen.grpc, "BUTTERBOARD_GRPC_ADDR").await?;
+    config.listen.grpc = grpc_listener.local_addr()?;
     let config = Arc::new(config);
     let opened = infra::open_bus(&config).await?;
     let bus = opened.bus;
@@ -78,7 +85,6 @@ pub async fn run(mut config: Config, targets: Vec<ServiceName>) -> anyhow::Resul
     }
 
     let admin_listener = bind(config.listen.admin, "BUTTERBOARD_ADMIN_ADDR").await?;
-    let grpc_listener = bind(config.listen.grpc, "BUTTERBOARD_GRPC_ADDR").await?;
     tracing::info!(
         mode = ?config.mode(),
         targets = %targets.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(","),
@@ -89,6 +95,19 @@ pub async fn run(mut config: Config, targets: Vec<ServiceName>) -> anyhow::Resul
     );
     // The admin server outlives the drain: probes keep getting 503 (not a refused connection)
     // until the last component has stopped.
+    let banner = Banner {
+        started,
+        mode: config.mode(),
+        targets: targets.clone(),
+        webhook: webhook_listener.as_ref().map(TcpListener::local_addr).transpose()?,
+        grpc: grpc_listener.local_addr()?,
+        admin: admin_listener.local_addr()?,
+        data_dir: config.data_dir.clone(),
+        zoom_simulator: simulators.zoom.as_ref().map(|zoom| zoom.base_url().to_string()),
+        drive_folder: simulators.drive.as_ref().map(|drive| drive.drive_dir()),
+        zoom_account: config.zoom.account_id.clone(),
+    };
+    tokio::spawn(banner.print_when_ready(readiness.clone(), auth.clone(), shutdown.clone()));
     let admin_stop = Shutdown::new();
     let admin_server = tokio::spawn(admin::serve_until(admin_listener, readiness, shutdown.clone(), admin_stop.wait()));
     let mounted: Vec<&'static str> = targets.iter().map(|name| name.grpc_service()).collect();

@@ -149,3 +149,15 @@ pub async fn serve(
     zoom.stop().await?;
     drive.stop().await
 }
+
+/// `addr` as a client on this machine dials it: an unspecified IP (0.0.0.0, ::) becomes loopback.
+pub fn loopback_for(addr: std::net::SocketAddr) -> std::net::SocketAddr {
+    let mut addr = addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    addr
+}

@@ -134,3 +134,39 @@ async fn events_tail_ends_quietly_when_its_reader_goes_away() {
     assert!(status.success(), "exit {status}: {stderr}");
     assert!(!stderr.contains("panicked") && !stderr.contains("error"), "{stderr}");
 }
+
+/// The first line a tail prints within `limit`, then the tail is stopped.
+fn first_line(mut tail: std::process::Child, limit: Duration) -> Option<String> {
+    let stdout = tail.stdout.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let line = lines_rx.recv_timeout(limit).ok();
+    let _ = tail.kill();
+    let _ = tail.wait();
+    line
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_tail_from_the_start_or_since_an_age_shows_what_already_happened() {
+    let data = tempfile::tempdir().unwrap();
+    let bus = EmbeddedBus::open(&data.path().join("bus.sqlite")).await.unwrap();
+    bus.publish(stage_due("Meet the team, earlier today")).await.unwrap();
+    for args in [&["events", "tail", "--from-start"][..], &["events", "tail", "--since", "1h"][..]] {
+        let tail = command(data.path(), args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let line = first_line(tail, Duration::from_secs(10)).unwrap_or_else(|| panic!("{args:?} printed nothing"));
+        assert!(line.contains("Meet the team, earlier today"), "{args:?}: {line}");
+    }
+    // Since a moment after the event, the tail has nothing to show yet.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let since = (butterboard_runtime::clock::now_ms()).to_string();
+    let tail = command(data.path(), &["events", "tail", "--since", &since]).stdout(Stdio::piped()).spawn().unwrap();
+    assert_eq!(first_line(tail, Duration::from_millis(800)), None, "nothing stored since then");
+
+    let bad = command(data.path(), &["events", "tail", "--since", "yesterday-ish"]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--since"), "{}", String::from_utf8_lossy(&bad.stderr));
+}

@@ -23,6 +23,9 @@ use crate::store::relay::{OutboxRelay, RelayConfig};
 
 pub use crate::service_name::{ServiceName, UnknownTarget, parse_targets};
 
+/// The name of the outbox relay among a service's tasks.
+pub const RELAY_TASK: &str = "outbox-relay";
+
 /// Everything a service gets from the binary.
 #[derive(Clone)]
 pub struct ServiceContext {
@@ -75,7 +78,7 @@ impl ServiceContext {
     pub fn parts(&self) -> ServiceParts {
         let relay = OutboxRelay::new(self.name.as_str(), self.store.clone(), self.bus.clone(), self.relay.clone());
         let mut parts = ServiceParts::default();
-        parts.tasks.push(Task::new("outbox-relay", relay.run(self.shutdown.clone())));
+        parts.tasks.push(Task::new(RELAY_TASK, relay.run(self.shutdown.clone())));
         parts.tasks.push(crate::store::inbox::retention_task(
             self.store.clone(),
             self.clock.clone(),

@@ -188,7 +188,7 @@ async fn another_process_on_the_same_file_can_tail_and_list_dead_letters() {
     // the file can show them, as for `butterboard events tail` beside a running instance.
     let cli = EmbeddedBus::open_with(dir.path(), quick_options()).await.expect("open the second");
     let n = Names::new();
-    let mut tail = cli.tail(&n.subject(">")).await.expect("tail");
+    let mut tail = cli.tail(&n.subject(">"), butterboard_runtime::bus::TailStart::New).await.expect("tail");
     let subject = n.subject("meeting.started");
     owner.publish(n.message(&subject, "from the owner")).await.expect("publish");
     let seen = within("the tail in the other process", STEP, tail.next()).await.expect("tail").expect("open");

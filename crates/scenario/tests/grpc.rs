@@ -26,8 +26,10 @@ pub struct Server {
 impl Server {
     pub async fn start(store: Store) -> Server {
         let options = scenario::Options { run_scheduler: false, ..scenario::Options::default() };
+        // The outbox is held: every "nothing was written" check counts its rows.
         let service = TestService::builder(ServiceName::Scenario, scenario::migrations())
             .store(store)
+            .hold_outbox()
             .start(|ctx| scenario::start_with(ctx, options))
             .await;
         Server { channel: service.channel.clone(), store: service.store.clone(), service }

@@ -18,7 +18,14 @@ async fn deliveries_signature_failures_duplicates_latency_and_outbox_lag_are_mea
     assert_eq!(ingest.post(participant_joined(1)).await.status(), 200);
     assert_eq!(ingest.post(participant_joined(1)).await.status(), 200);
     assert_eq!(ingest.post_raw(Bytes::from_static(b"{}"), Some("1764579612"), Some("v0=00")).await.status(), 401);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The outbox gauges are sampled: wait for the first sample instead of sleeping.
+    let sampled = butterboard_runtime::testing::eventually(Duration::from_secs(10), || async {
+        butterboard_runtime::telemetry::prometheus_text().is_ok_and(|text| {
+            text.contains("butterboard_ingest_outbox_pending") && text.contains("butterboard_ingest_outbox_lag_seconds")
+        })
+    })
+    .await;
+    assert!(sampled, "the outbox gauges were sampled");
     let text = butterboard_runtime::telemetry::prometheus_text().expect("metrics");
     let has = |needle: &str| text.lines().any(|l| l.contains(needle));
     assert!(

@@ -47,6 +47,18 @@ pub const DEFAULT_MAX_PAYLOAD: usize = 1024 * 1024;
 /// bytes long always fits in one message.
 pub const HEADER_RESERVE: usize = 8 * 1024;
 
+/// Where a tail starts reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TailStart {
+    /// Only messages stored after the tail started.
+    #[default]
+    New,
+    /// Everything the stream still holds.
+    All,
+    /// Messages stored at or after this time (epoch milliseconds), then new ones.
+    Since(i64),
+}
+
 /// A stream of the bus.
 #[derive(Debug, Clone, Copy)]
 pub struct StreamSpec {
@@ -168,8 +180,9 @@ pub trait EventBus: Send + Sync + 'static {
     /// Creates the durable consumer if missing (or updates it) and starts pulling from it.
     async fn subscribe(&self, spec: ConsumerSpec) -> Result<Box<dyn Subscription>, BusError>;
 
-    /// Follows new messages matching `filter` without a durable consumer (for `events tail`).
-    async fn tail(&self, filter: &str) -> Result<Box<dyn Tail>, BusError>;
+    /// Follows the messages matching `filter` without a durable consumer (for `events tail`),
+    /// starting where `start` says.
+    async fn tail(&self, filter: &str, start: TailStart) -> Result<Box<dyn Tail>, BusError>;
 
     /// Dead letters, oldest first.
     async fn dead_letters(&self, limit: usize) -> Result<Vec<StoredMessage>, BusError>;

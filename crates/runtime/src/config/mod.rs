@@ -352,6 +352,20 @@ impl Config {
         if self.nats_url.is_none() && self.databases.is_empty() { Mode::Embedded } else { Mode::Distributed }
     }
 
+    /// Where this process's own gRPC server answers, as a URL a client of the same host can dial:
+    /// `http://127.0.0.1:50051` for the default `0.0.0.0:50051`. The default of every
+    /// `<SERVICE>_GRPC_URL`, since one process serves all its services on one port.
+    pub fn local_grpc_url(&self) -> String {
+        let mut addr = self.listen.grpc;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                SocketAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            });
+        }
+        format!("http://{addr}")
+    }
+
     /// The PostgreSQL URL of `service`. Only distributed mode has database URLs; in embedded mode
     /// each service keeps SQLite in the data directory and this is an error too.
     pub fn database_url(&self, service: ServiceName) -> Result<&Secret, ConfigError> {

@@ -67,6 +67,7 @@ macro_rules! bus_conformance_tests {
             a_replayed_dead_letter_is_delivered_again_to_the_original_consumer,
             consumers_with_wildcard_filters_receive_only_the_subjects_they_match,
             a_tail_sees_only_matching_messages_published_after_it_started,
+            a_tail_from_the_start_or_a_time_sees_what_was_stored_before_it_started,
             publishing_to_an_invalid_subject_is_refused_with_a_clear_error,
             publish_all_returns_the_acks_in_input_order,
         );

@@ -71,9 +71,17 @@ pub struct Builder {
     bus: Option<Arc<dyn EventBus>>,
     dir: Option<tempfile::TempDir>,
     relay: RelayConfig,
+    hold_outbox: bool,
 }
 
 impl Builder {
+    /// Runs everything but the outbox relay, so the events a call wrote stay in the outbox for
+    /// the test to read (and "nothing was written" includes the outbox).
+    pub fn hold_outbox(mut self) -> Self {
+        self.hold_outbox = true;
+        self
+    }
+
     /// Paces the outbox relay (default: a quick poll and short backoff, so tests of outages
     /// recover in well under a second).
     pub fn relay(mut self, relay: RelayConfig) -> Self {
@@ -144,7 +152,8 @@ impl Builder {
         F: FnOnce(ServiceContext) -> Fut,
         Fut: Future<Output = anyhow::Result<ServiceParts>>,
     {
-        let Builder { name, migrations, mode, clock, wall_clock, mut config, store, bus, dir, relay } = self;
+        let Builder { name, migrations, mode, clock, wall_clock, mut config, store, bus, dir, relay, hold_outbox } =
+            self;
         let dir = match dir {
             Some(dir) => dir,
             None => tempfile::tempdir()?,
@@ -172,6 +181,10 @@ impl Builder {
             config.nats_url = Some(super::nats_url());
         }
         config.auth.hs256_secret = Some(Secret::new(TEST_JWT_KEY.to_string()));
+        // Bound first, as the binary does, so the configuration names the real address.
+        let grpc_listener = TcpListener::bind("127.0.0.1:0").await?;
+        let grpc_addr = grpc_listener.local_addr()?;
+        config.listen.grpc = grpc_addr;
         let auth = Authenticator::hs256(TEST_JWT_KEY.as_bytes(), &config.auth.issuer, &config.auth.audience);
         let config = Arc::new(config);
         let ctx = ServiceContext::new(name, config.clone(), store.clone(), bus.clone(), auth.clone(), shutdown.clone())
@@ -184,14 +197,15 @@ impl Builder {
             webhook_url = Some(format!("http://{}", listener.local_addr()?));
             handles.push(tokio::spawn(crate::webhook::serve(listener, router, shutdown.clone())));
         }
-        let grpc_listener = TcpListener::bind("127.0.0.1:0").await?;
-        let grpc_addr = grpc_listener.local_addr()?;
         let server = GrpcServer::new(parts.grpc.unwrap_or_default())
             .with_reflection(config.grpc_reflection)
             .with_services(&[name.grpc_service()]);
         server.health_reporter().set_service_status(name.grpc_service(), tonic_health::ServingStatus::Serving).await;
         handles.push(tokio::spawn(server.serve(grpc_listener, shutdown.clone())));
         for task in parts.tasks {
+            if hold_outbox && task.name == crate::service::RELAY_TASK {
+                continue;
+            }
             handles.push(tokio::spawn(task.future));
         }
         let channel = Channel::from_shared(format!("http://{grpc_addr}"))?.connect().await?;
@@ -250,6 +264,7 @@ impl TestService {
                 max_backoff: Duration::from_millis(500),
                 ..RelayConfig::default()
             },
+            hold_outbox: false,
         }
     }
 

@@ -30,7 +30,7 @@ use self::publish::{Retention, route};
 use self::writer::{Command, Housekeeping, WriterHandle};
 use super::{
     BusError, ConsumerSpec, DEFAULT_MAX_PAYLOAD, EventBus, OutgoingMessage, PublishAck, STREAMS, StoredMessage,
-    StreamSpec, Subscription, Tail, message_size, validate_filter,
+    StreamSpec, Subscription, Tail, TailStart, message_size, validate_filter,
 };
 pub use crate::store::SqliteSync;
 
@@ -223,11 +223,12 @@ impl EventBus for EmbeddedBus {
         )))
     }
 
-    async fn tail(&self, filter: &str) -> Result<Box<dyn Tail>, BusError> {
+    async fn tail(&self, filter: &str, start: TailStart) -> Result<Box<dyn Tail>, BusError> {
         validate_filter(filter)?;
         let tail = tail::EmbeddedTail::start(
             self.reads.clone(),
             filter.to_string(),
+            start,
             self.stored.clone(),
             self.options.poll_interval,
         )

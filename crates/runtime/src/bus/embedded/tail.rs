@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use super::Generations;
 use super::publish::{DLQ_STREAM, stored_from_row};
 use super::schema::unavailable;
-use crate::bus::{BusError, StoredMessage, Tail, subject_matches};
+use crate::bus::{BusError, StoredMessage, Tail, TailStart, subject_matches};
 
 /// Rows read per poll.
 const PAGE: i64 = 256;
@@ -23,7 +23,7 @@ const PAGE: i64 = 256;
 pub(super) struct EmbeddedTail {
     reads: SqlitePool,
     filter: String,
-    /// The last message id looked at; the tail starts at the end of the file.
+    /// The last message id looked at; where the tail starts is set by its [`TailStart`].
     cursor: i64,
     stored: watch::Receiver<Generations>,
     poll_interval: Duration,
@@ -34,11 +34,25 @@ impl EmbeddedTail {
     pub async fn start(
         reads: SqlitePool,
         filter: String,
+        start: TailStart,
         stored: watch::Receiver<Generations>,
         poll_interval: Duration,
     ) -> Result<Self, BusError> {
-        let cursor: Option<i64> =
-            sqlx::query("SELECT MAX(id) FROM messages").fetch_one(&reads).await.map_err(unavailable)?.get(0);
+        let cursor: Option<i64> = match start {
+            TailStart::All => Some(0),
+            TailStart::New => {
+                sqlx::query("SELECT MAX(id) FROM messages").fetch_one(&reads).await.map_err(unavailable)?.get(0)
+            }
+            // The message before the first one stored at or after `since`; the end when none is.
+            TailStart::Since(since) => sqlx::query(
+                "SELECT COALESCE((SELECT MIN(id) - 1 FROM messages WHERE stored_at >= ?), (SELECT MAX(id) FROM messages))",
+            )
+            .bind(since)
+            .fetch_one(&reads)
+            .await
+            .map_err(unavailable)?
+            .get(0),
+        };
         let cursor = cursor.unwrap_or(0);
         Ok(Self { reads, filter, cursor, stored, poll_interval, buffer: VecDeque::new() })
     }

@@ -241,9 +241,9 @@ impl EventBus for JetStreamBus {
         Ok(Box::new(subscription::JetStreamSubscription::start(self.inner.clone(), spec).await?))
     }
 
-    async fn tail(&self, filter: &str) -> Result<Box<dyn Tail>, BusError> {
+    async fn tail(&self, filter: &str, start: TailStart) -> Result<Box<dyn Tail>, BusError> {
         validate_filter(filter)?;
-        Ok(Box::new(subscription::JetStreamTail::start(self.inner.clone(), filter).await?))
+        Ok(Box::new(subscription::JetStreamTail::start(self.inner.clone(), filter, start).await?))
     }
 
     async fn dead_letters(&self, limit: usize) -> Result<Vec<StoredMessage>, BusError> {

@@ -170,13 +170,21 @@ pub(crate) struct JetStreamTail {
 }
 
 impl JetStreamTail {
-    pub(crate) async fn start(inner: Arc<Inner>, filter: &str) -> Result<Self, BusError> {
+    pub(crate) async fn start(inner: Arc<Inner>, filter: &str, start: TailStart) -> Result<Self, BusError> {
         let spec = stream_for(filter)?;
         let stream = inner.js.get_stream(inner.ns.stream(spec.name)).await.map_err(unavailable)?;
+        let deliver_policy = match start {
+            TailStart::New => DeliverPolicy::New,
+            TailStart::All => DeliverPolicy::All,
+            TailStart::Since(ms) => DeliverPolicy::ByStartTime {
+                start_time: time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+                    .map_err(|e| BusError::Other(format!("tail start: {e}")))?,
+            },
+        };
         let consumer = stream
             .create_consumer(pull::OrderedConfig {
                 filter_subject: inner.ns.subject(filter),
-                deliver_policy: DeliverPolicy::New,
+                deliver_policy,
                 ..Default::default()
             })
             .await

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::bus::BusError;
+use crate::bus::{BusError, TailStart};
 
 /// `*` matches one token and `>` the rest; two consumers with different filters each get theirs.
 pub async fn consumers_with_wildcard_filters_receive_only_the_subjects_they_match(f: &impl BusFixture) {
@@ -33,7 +33,8 @@ pub async fn consumers_with_wildcard_filters_receive_only_the_subjects_they_matc
 pub async fn a_tail_sees_only_matching_messages_published_after_it_started(f: &impl BusFixture) {
     let (bus, n) = (f.bus(), Names::new());
     bus.publish(n.message(&n.subject("tail.a"), "before")).await.expect("publish before");
-    let mut tail = within("the tail to start", STEP, bus.tail(&n.subject("tail.>"))).await.expect("tail");
+    let mut tail =
+        within("the tail to start", STEP, bus.tail(&n.subject("tail.>"), TailStart::New)).await.expect("tail");
     let after = n.message(&n.subject("tail.a"), "after-1");
     bus.publish(after.clone()).await.expect("publish");
     bus.publish(n.message(&n.subject("elsewhere.b"), "not matching")).await.expect("publish");
@@ -49,6 +50,32 @@ pub async fn a_tail_sees_only_matching_messages_published_after_it_started(f: &i
     if let Ok(more) = tokio::time::timeout(Duration::from_millis(500), tail.next()).await {
         panic!("the tail saw something it should not: {more:?}");
     }
+}
+
+/// A tail from the start sees what the stream holds; one from a time sees what was stored since.
+pub async fn a_tail_from_the_start_or_a_time_sees_what_was_stored_before_it_started(f: &impl BusFixture) {
+    let (bus, n) = (f.bus(), Names::new());
+    let filter = n.subject("history.>");
+    bus.publish(n.message(&n.subject("history.a"), "old")).await.expect("publish old");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let between = crate::clock::now_ms();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    bus.publish(n.message(&n.subject("history.b"), "recent")).await.expect("publish recent");
+    bus.publish(n.message(&n.subject("elsewhere.c"), "not matching")).await.expect("publish elsewhere");
+
+    let mut everything = within("a tail from the start", STEP, bus.tail(&filter, TailStart::All)).await.expect("tail");
+    let first = within("the oldest message", STEP, everything.next()).await.expect("next").expect("open");
+    let second = within("the next message", STEP, everything.next()).await.expect("next").expect("open");
+    assert_eq!([text(&first.payload), text(&second.payload)], ["old", "recent"]);
+
+    let mut since =
+        within("a tail since a time", STEP, bus.tail(&filter, TailStart::Since(between))).await.expect("tail");
+    let recent = within("the recent message", STEP, since.next()).await.expect("next").expect("open");
+    assert_eq!(text(&recent.payload), "recent");
+    bus.publish(n.message(&n.subject("history.c"), "new")).await.expect("publish new");
+    let new =
+        within("a message published after the tail started", STEP, since.next()).await.expect("next").expect("open");
+    assert_eq!(text(&new.payload), "new", "a tail since a time goes on with new messages");
 }
 
 /// Malformed subjects, subjects no stream holds and bad consumer specs are refused, not accepted.

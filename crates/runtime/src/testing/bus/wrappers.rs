@@ -9,6 +9,7 @@ use tokio::sync::watch;
 
 use crate::bus::{
     BusError, ConsumerSpec, Delivery, EventBus, OutgoingMessage, PublishAck, StoredMessage, Subscription, Tail,
+    TailStart,
 };
 
 /// One delivery as the bus handed it out.
@@ -123,8 +124,8 @@ impl EventBus for CountingBus {
         self.inner.max_payload()
     }
 
-    async fn tail(&self, filter: &str) -> Result<Box<dyn Tail>, BusError> {
-        self.inner.tail(filter).await
+    async fn tail(&self, filter: &str, start: TailStart) -> Result<Box<dyn Tail>, BusError> {
+        self.inner.tail(filter, start).await
     }
 
     async fn dead_letters(&self, limit: usize) -> Result<Vec<StoredMessage>, BusError> {
@@ -172,8 +173,8 @@ impl EventBus for GatedBus {
         self.inner.max_payload()
     }
 
-    async fn tail(&self, filter: &str) -> Result<Box<dyn Tail>, BusError> {
-        self.inner.tail(filter).await
+    async fn tail(&self, filter: &str, start: TailStart) -> Result<Box<dyn Tail>, BusError> {
+        self.inner.tail(filter, start).await
     }
 
     async fn dead_letters(&self, limit: usize) -> Result<Vec<StoredMessage>, BusError> {
