@@ -152,7 +152,7 @@ async fn creation() -> anyhow::Result<()> {
         .store(store.clone())
         .bus(bus)
         .wall_clock()
-        .setting("SCENARIO_GRPC_URL", "http://127.0.0.1:9")
+        .peer(ServiceName::Scenario, "http://127.0.0.1:9")
         .try_start(feedback::start)
         .await?;
     let expected = (MEETINGS * PER_MEETING) as i64;
@@ -184,7 +184,7 @@ pub async fn run() -> anyhow::Result<()> {
     let service = TestService::builder(ServiceName::Feedback, feedback::migrations())
         .store(store.clone())
         .wall_clock()
-        .setting("SCENARIO_GRPC_URL", "http://127.0.0.1:9")
+        .peer(ServiceName::Scenario, "http://127.0.0.1:9")
         .try_start(feedback::start)
         .await?;
     report(&service, &store).await?;

@@ -4,14 +4,16 @@
 //! Each section prints one line per figure with its target, so a run reads as a report. The
 //! sections: [`relay`] (outbox → JetStream next to raw pipelined publishing), [`embedded`] (the
 //! embedded bus end to end), [`scenario`] (assignment rate and participant resolution latency),
-//! [`ingest`] (Zoom webhooks per second and latency, next to two floors), [`feedback`] (the report
-//! over 100,000 answers next to its bare SQL, request creation from meeting ends), [`process`] (idle memory
-//! and start-to-ready time of the binary).
+//! [`ingest`] (Zoom webhooks per second and latency, next to two floors), [`meeting`] (StartMeeting
+//! latency next to its parts, Zoom lifecycle events per second next to a bare loop), [`feedback`]
+//! (the report over 100,000 answers next to its bare SQL, request creation from meeting ends),
+//! [`process`] (idle memory and start-to-ready time of the binary).
 
 mod embedded;
 mod feedback;
 mod ingest;
 mod load;
+mod meeting;
 mod process;
 mod relay;
 mod scenario;
@@ -20,7 +22,7 @@ use clap::Parser;
 
 #[derive(Parser)]
 struct Args {
-    /// Sections to run: relay, embedded, scenario, ingest, feedback, process (default: all).
+    /// Sections to run: relay, embedded, scenario, ingest, meeting, feedback, process (default: all).
     sections: Vec<String>,
     /// Events per throughput measurement.
     #[arg(long, default_value_t = 20_000)]
@@ -47,6 +49,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if wants("ingest") {
         ingest::run(args.events).await?;
+    }
+    if wants("meeting") {
+        meeting::run().await?;
     }
     if wants("feedback") {
         feedback::run().await?;

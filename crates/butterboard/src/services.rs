@@ -26,7 +26,7 @@ pub async fn start(ctx: ServiceContext) -> anyhow::Result<ServiceParts> {
 
 /// Every service's own settings, so the configuration accepts them whichever targets run.
 pub fn settings() -> Vec<Setting> {
-    [zoom_webhook_ingest::settings::SETTINGS, feedback::SETTINGS].concat()
+    [zoom_webhook_ingest::settings::SETTINGS, meeting_orchestrator::SETTINGS, feedback::SETTINGS].concat()
 }
 
 /// The checks of its own settings a service makes in `start` before it touches anything, for
@@ -36,10 +36,13 @@ pub fn check_settings(name: ServiceName, config: &Config) -> anyhow::Result<()> 
         ServiceName::ZoomWebhookIngest => {
             zoom_webhook_ingest::IngestSettings::from_config(config)?.resolve_secrets(config)?;
         }
+        ServiceName::MeetingOrchestrator => {
+            meeting_orchestrator::OrchestratorSettings::from_config(config)?;
+        }
         ServiceName::Feedback => {
             feedback::FeedbackSettings::from_config(config)?;
         }
-        ServiceName::Scenario | ServiceName::MeetingOrchestrator | ServiceName::RecordingArchiver => {}
+        ServiceName::Scenario | ServiceName::RecordingArchiver => {}
     }
     Ok(())
 }

@@ -16,6 +16,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use zoom_sim::{SimSecrets, ZoomSim, ZoomSimConfig};
 
+/// The Zoom user of the simulator's account who hosts meetings when `ZOOM_DEFAULT_HOST` is unset.
+pub const SIM_DEFAULT_HOST: &str = "host@butterboard.online";
+
 /// The key file the Drive simulator issues for the archiver, inside the data directory.
 const DRIVE_KEY_FILE: &str = "sim/drive-service-account.json";
 
@@ -45,8 +48,12 @@ pub async fn start_zoom(
 ) -> anyhow::Result<ZoomSim> {
     let secrets = zoom_secrets(config)?;
     let listener = TcpListener::bind(addr).await.with_context(|| format!("zoom simulator: cannot listen on {addr}"))?;
-    let mut sim = ZoomSimConfig { data_dir: Some(config.data_dir.join(ZOOM_DIR)), ..ZoomSimConfig::default() }
-        .with_secrets(secrets);
+    let mut sim = ZoomSimConfig {
+        data_dir: Some(config.data_dir.join(ZOOM_DIR)),
+        users: vec![SIM_DEFAULT_HOST.to_string()],
+        ..ZoomSimConfig::default()
+    }
+    .with_secrets(secrets);
     sim.webhook.endpoint = webhook_url;
     zoom_sim::start_with_shutdown(sim, Some(listener), stop).await
 }
@@ -82,6 +89,10 @@ pub fn use_zoom(config: &mut Config, zoom: &ZoomSim) {
     config.zoom.oauth_url = zoom.oauth_url();
     // Its recordings download from its own loopback origin, which Zoom's download hosts are not.
     config.zoom.download_origins = vec![zoom.base_url().trim_end_matches('/').to_string()];
+    // Meetings whose starter is no Zoom user are hosted by one the simulator has.
+    if config.settings.get(meeting_orchestrator::settings::vars::ZOOM_DEFAULT_HOST).is_none() {
+        config.settings.set(meeting_orchestrator::settings::vars::ZOOM_DEFAULT_HOST, SIM_DEFAULT_HOST);
+    }
 }
 
 /// Points the Drive settings at the simulator: a fresh service-account key file and its Shared

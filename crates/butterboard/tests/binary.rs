@@ -260,11 +260,22 @@ fn secrets_in_the_environment_never_reach_the_logs() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Debug logs outgrow a pipe's buffer long before the process is ready: read them as they
+    // come, or the process blocks writing them.
+    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = pipe.read_to_end(&mut text);
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(embedded.wait_ready(&mut child));
     sigterm(&child);
-    let output = child.wait_with_output().unwrap();
-    let logs = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    child.wait().unwrap();
+    let logs = format!("{}{}", stdout.join().unwrap(), stderr.join().unwrap());
     assert!(logs.contains("butterboard starting"), "logs were captured: {logs}");
     for secret in ["zoom-client-secret-value", "zoom-webhook-secret-value", "jwt-secret-value"] {
         assert!(!logs.contains(secret), "{secret} leaked into the logs");

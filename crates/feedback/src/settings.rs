@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use butterboard_runtime::config::{Config, ConfigError, Setting};
+use butterboard_runtime::service::ServiceName;
 use butterboard_runtime::store::Backend;
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
@@ -23,7 +24,6 @@ pub mod vars {
     pub const HOLIDAYS: &str = "FEEDBACK_HOLIDAYS";
     pub const DEFAULT_TIME_ZONE: &str = "FEEDBACK_DEFAULT_TIME_ZONE";
     pub const ANONYMITY_THRESHOLD: &str = "FEEDBACK_ANONYMITY_THRESHOLD";
-    pub const SCENARIO_GRPC_URL: &str = "SCENARIO_GRPC_URL";
     pub const SWEEP_INTERVAL_MS: &str = "FEEDBACK_SWEEP_INTERVAL_MS";
     pub const CONSUMER_WORKERS: &str = "FEEDBACK_CONSUMER_WORKERS";
 }
@@ -54,10 +54,6 @@ pub const SETTINGS: &[Setting] = &[
     ),
     Setting::new(vars::DEFAULT_TIME_ZONE, "IANA zone for employees whose zone is unknown (default UTC)"),
     Setting::new(vars::ANONYMITY_THRESHOLD, "answers a figure needs before a manager sees it (default 3)"),
-    Setting::new(
-        vars::SCENARIO_GRPC_URL,
-        "where the scenario service answers (default the local gRPC address, which serves every service of a one-process install)",
-    ),
     Setting::new(vars::SWEEP_INTERVAL_MS, "how often reminders and expiries are looked for, in ms (default 30000)"),
     Setting::new(vars::CONSUMER_WORKERS, "stage events handled at once (default 4 on PostgreSQL; SQLite always 1)"),
 ];
@@ -111,10 +107,7 @@ impl FeedbackSettings {
             Some(n) => small(vars::ANONYMITY_THRESHOLD, n, 1000)?,
             None => 3,
         };
-        let scenario_url = match values.get(vars::SCENARIO_GRPC_URL) {
-            Some(url) => url.trim().to_string(),
-            None => local_grpc_url(config),
-        };
+        let scenario_url = config.grpc_url(ServiceName::Scenario);
         let sweep_interval = values.millis(vars::SWEEP_INTERVAL_MS)?.unwrap_or(Duration::from_secs(30));
         let consumer_workers = values
             .positive(vars::CONSUMER_WORKERS)?
@@ -150,14 +143,6 @@ impl FeedbackSettings {
 
 /// `http://{listen.grpc}` with an unspecified address replaced by loopback: in a one-process
 /// install scenario answers on the same server.
-fn local_grpc_url(config: &Config) -> String {
-    let mut addr = config.listen.grpc;
-    if addr.ip().is_unspecified() {
-        addr.set_ip(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
-    }
-    format!("http://{addr}")
-}
-
 fn check_link_template(template: &str) -> Result<(), String> {
     if !template.contains("{request_id}") {
         return Err("must contain {request_id}".into());

@@ -46,6 +46,17 @@ impl ServiceName {
         }
     }
 
+    /// The variable naming where another service or the CLI reaches this service's gRPC API.
+    pub fn grpc_url_env(self) -> &'static str {
+        match self {
+            ServiceName::Scenario => "SCENARIO_GRPC_URL",
+            ServiceName::MeetingOrchestrator => "MEETING_ORCHESTRATOR_GRPC_URL",
+            ServiceName::ZoomWebhookIngest => "ZOOM_WEBHOOK_INGEST_GRPC_URL",
+            ServiceName::RecordingArchiver => "RECORDING_ARCHIVER_GRPC_URL",
+            ServiceName::Feedback => "FEEDBACK_GRPC_URL",
+        }
+    }
+
     /// The full name of its gRPC service, as `grpc.health.v1` reports it.
     pub fn grpc_service(self) -> &'static str {
         match self {

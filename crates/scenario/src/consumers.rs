@@ -1,5 +1,6 @@
-//! What this service consumes: `onboarding.meeting.ended` (attendance completes or marks the
-//! meeting stage), `onboarding.recording.archived` (the stage's latest recording, offered to later
+//! What this service consumes: `onboarding.meeting.scheduled` and `.started` (the stage's
+//! instances become scheduled, then in progress: [`crate::meeting_progress`]),
+//! `onboarding.meeting.ended` (attendance completes or marks the meeting stage), `onboarding.recording.archived` (the stage's latest recording, offered to later
 //! cohorts) and `onboarding.feedback.submitted` (the stage's feedback state).
 //!
 //! Each runs as a durable consumer `scenario-<purpose>` through the runtime's [`Consumer`], which
@@ -47,7 +48,14 @@ pub fn tasks(store: &Store, bus: &Arc<dyn EventBus>, clock: &Arc<dyn Clock>, shu
         bus.clone(),
         FeedbackSubmitted { clock: clock.clone() },
     );
+    let progress = Consumer::new(
+        ConsumerSpec::new(crate::meeting_progress::MEETING_PROGRESS, &crate::meeting_progress::SUBJECTS),
+        store.clone(),
+        bus.clone(),
+        crate::meeting_progress::MeetingProgress { clock: clock.clone() },
+    );
     vec![
+        Task::new(crate::meeting_progress::MEETING_PROGRESS, progress.run(shutdown.clone())),
         Task::new(MEETINGS, meetings.run(shutdown.clone())),
         Task::new(RECORDINGS, archived.run(shutdown.clone())),
         Task::new(FEEDBACK, feedback.run(shutdown.clone())),

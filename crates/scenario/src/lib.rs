@@ -10,7 +10,8 @@
 //! - [`app`]: one method per call with its access rule (`hr`, `manager`, `employee`, `service`);
 //!   [`api`] serves it as `butterboard.scenario.v1.ScenarioService`.
 //! - [`scheduler`] publishes `onboarding.stage.due` once per due instance; [`consumers`] handle
-//!   meeting attendance, archived recordings and feedback; [`compaction`] keeps the cohort change
+//!   meetings scheduled and started ([`meeting_progress`]), meeting attendance, archived
+//!   recordings and feedback; [`compaction`] keeps the cohort change
 //!   rows behind ResolveParticipants' cache short.
 //! - [`yaml`]: scenarios as code; [`EXAMPLE_SCENARIO_YAML`] is the shipped example
 //!   (`examples/engineering-onboarding.yaml`), used by tests and `butterboard demo`.
@@ -24,6 +25,7 @@ pub mod compaction;
 pub mod consumers;
 pub mod domain;
 pub mod events;
+pub mod meeting_progress;
 pub mod scheduler;
 pub mod store;
 pub mod yaml;

@@ -210,8 +210,46 @@ async fn submitted_feedback_is_recorded_once_and_the_latest_submission_wins(mode
     r.stop().await;
 }
 
+async fn a_meeting_scheduled_then_started_moves_its_instances_forward_and_never_back(mode: Mode) {
+    let r = Running::start(mode).await;
+    let scenario = create_example(&r.app).await;
+    let anna = assign(&r.app, &scenario.id, "anna@example.com").await;
+    let meet = anna.instances.iter().find(|i| i.stage_id == "meet-the-team").expect("meet").id.clone();
+    let scheduled = |meeting: &str| {
+        OnboardingEvent::MeetingScheduled(pb::MeetingScheduled {
+            meeting_id: meeting.into(),
+            scenario_id: scenario.id.clone(),
+            stage_id: "meet-the-team".into(),
+            stage_instance_ids: vec![meet.clone()],
+            ..Default::default()
+        })
+    };
+    let first = r.publish(scheduled("m1"), "meeting-orchestrator").await;
+    r.wait_for(&anna, "meet-the-team", |i| i.status == StageStatus::Scheduled).await;
+    assert_eq!(r.instance(&anna, "meet-the-team").await.meeting_id.as_deref(), Some("m1"));
+    let started = OnboardingEvent::MeetingStarted(pb::MeetingStarted {
+        meeting_id: "m1".into(),
+        stage_instance_ids: vec![meet.clone()],
+        ..Default::default()
+    });
+    r.publish(started, "meeting-orchestrator").await;
+    r.wait_for(&anna, "meet-the-team", |i| i.status == StageStatus::InProgress).await;
+    // A late redelivery of the invitation does not take the started stage back.
+    r.redeliver(&first).await;
+    let ended = ended("m1", &scenario.id, &[&meet], vec![attendance("anna@example.com", true)]);
+    r.publish(ended, "meeting-orchestrator").await;
+    r.wait_for(&anna, "meet-the-team", |i| i.status == StageStatus::Completed).await;
+    r.publish(scheduled("m2"), "meeting-orchestrator").await;
+    let completed = completed_events(&r, 1).await;
+    assert_eq!(completed[0].meeting_id, "m1");
+    let done = r.instance(&anna, "meet-the-team").await;
+    assert_eq!((done.status, done.meeting_id.as_deref()), (StageStatus::Completed, Some("m1")));
+    r.stop().await;
+}
+
 butterboard_runtime::in_both_modes!(
     meeting_ended_completes_attendees_and_marks_absentees_once,
     a_recording_archived_becomes_the_stage_link_once_and_an_older_one_never_replaces_it,
     submitted_feedback_is_recorded_once_and_the_latest_submission_wins,
+    a_meeting_scheduled_then_started_moves_its_instances_forward_and_never_back,
 );

@@ -36,9 +36,12 @@ pub fn builder(mode: Mode, settings: &[(&str, &str)]) -> butterboard_runtime::te
         .mode(mode)
         .setting("FEEDBACK_SWEEP_INTERVAL_MS", "50")
         // Nothing answers here: a test that needs scenario starts one and points this at it.
-        .setting("SCENARIO_GRPC_URL", "http://127.0.0.1:9");
+        .peer(ServiceName::Scenario, "http://127.0.0.1:9");
     for (name, value) in settings {
-        builder = builder.setting(name, *value);
+        builder = match ServiceName::ALL.into_iter().find(|s| s.grpc_url_env() == *name) {
+            Some(peer) => builder.peer(peer, *value),
+            None => builder.setting(name, *value),
+        };
     }
     builder
 }

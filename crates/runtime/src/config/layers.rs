@@ -35,6 +35,7 @@ fn known_names(settings: &[Setting]) -> impl Iterator<Item = &'static str> + '_ 
     vars::ALL
         .into_iter()
         .chain(ServiceName::ALL.into_iter().map(ServiceName::database_env))
+        .chain(ServiceName::ALL.into_iter().map(ServiceName::grpc_url_env))
         .chain(settings.iter().map(|setting| setting.name))
 }
 

@@ -266,6 +266,9 @@ pub struct Config {
     /// May be a comma-separated list of servers; may carry credentials (redacted in `Debug`).
     pub nats_url: Option<String>,
     pub databases: BTreeMap<ServiceName, Secret>,
+    /// Where other services' gRPC APIs are (`<SERVICE>_GRPC_URL`); a service not named here is
+    /// reached at this process's own gRPC address ([`Config::grpc_url`]).
+    pub grpc_urls: BTreeMap<ServiceName, String>,
     pub data_dir: PathBuf,
     /// A prefix for streams and subjects, so parallel tests can share one NATS server.
     pub bus_namespace: Option<String>,
@@ -309,6 +312,7 @@ impl Config {
         Config {
             nats_url: None,
             databases: BTreeMap::new(),
+            grpc_urls: BTreeMap::new(),
             data_dir: PathBuf::from(defaults::DATA_DIR),
             bus_namespace: None,
             listen: Listen {
@@ -366,6 +370,12 @@ impl Config {
         format!("http://{addr}")
     }
 
+    /// Where `service`'s gRPC API answers: `<SERVICE>_GRPC_URL` when set, else this process's own
+    /// gRPC address (one process serves all its services on one port).
+    pub fn grpc_url(&self, service: ServiceName) -> String {
+        self.grpc_urls.get(&service).cloned().unwrap_or_else(|| self.local_grpc_url())
+    }
+
     /// The PostgreSQL URL of `service`. Only distributed mode has database URLs; in embedded mode
     /// each service keeps SQLite in the data directory and this is an error too.
     pub fn database_url(&self, service: ServiceName) -> Result<&Secret, ConfigError> {
@@ -388,6 +398,7 @@ impl fmt::Debug for Config {
             .field("mode", &self.mode())
             .field("nats_url", &self.nats_url.as_deref().map(validate::redact_userinfo))
             .field("databases", &self.databases)
+            .field("grpc_urls", &self.grpc_urls)
             .field("data_dir", &self.data_dir)
             .field("bus_namespace", &self.bus_namespace)
             .field("listen", &self.listen)

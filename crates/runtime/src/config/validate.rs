@@ -24,9 +24,16 @@ pub(super) fn build(values: &Values) -> Result<Config, ConfigError> {
             format!("in distributed mode ({} is set)", service.database_env()),
         ));
     }
+    let mut grpc_urls = BTreeMap::new();
+    for service in ServiceName::ALL {
+        if let Some(url) = values.get(service.grpc_url_env()) {
+            grpc_urls.insert(service, http_url(service.grpc_url_env(), url)?.trim_end_matches('/').to_string());
+        }
+    }
     Ok(Config {
         nats_url,
         databases,
+        grpc_urls,
         data_dir: PathBuf::from(required(values, vars::DATA_DIR)?),
         bus_namespace: values.get(vars::BUS_NAMESPACE).map(bus_namespace).transpose()?,
         listen: listen(values)?,

@@ -118,6 +118,12 @@ impl Builder {
         self
     }
 
+    /// Where this service reaches another one's gRPC API (`<SERVICE>_GRPC_URL`).
+    pub fn peer(mut self, service: ServiceName, url: impl Into<String>) -> Self {
+        self.config.grpc_urls.insert(service, url.into());
+        self
+    }
+
     /// Runs over an existing store (a restart, or a second replica), already migrated.
     pub fn store(mut self, store: Store) -> Self {
         self.store = Some(store);

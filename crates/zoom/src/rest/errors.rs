@@ -42,6 +42,20 @@ pub enum ZoomError {
 }
 
 impl ZoomError {
+    /// The fields a validation error (400, code 300) names, in order.
+    pub fn invalid_fields(&self) -> Vec<String> {
+        let ZoomError::Api { status: 400, message, .. } = self else {
+            return Vec::new();
+        };
+        message
+            .split("Invalid field: ")
+            .skip(1)
+            .filter_map(|rest| rest.split(':').next())
+            .map(|field| field.trim().to_string())
+            .filter(|field| !field.is_empty())
+            .collect()
+    }
+
     /// Zoom's error code, when it sent one.
     pub fn code(&self) -> Option<i64> {
         match self {
@@ -94,18 +108,64 @@ pub(crate) struct ErrorBody {
     /// OAuth errors use `reason` and `error`.
     pub reason: Option<String>,
     pub error: Option<String>,
+    /// Validation errors name each bad field here (`"Validation Failed."` alone says nothing).
+    #[serde(default)]
+    pub errors: Vec<FieldError>,
+}
+
+/// One entry of a validation error's `errors`.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct FieldError {
+    #[serde(default)]
+    pub field: String,
+    #[serde(default)]
+    pub message: String,
 }
 
 impl ErrorBody {
     pub fn read(bytes: &[u8]) -> Self {
-        serde_json::from_slice(bytes).unwrap_or(ErrorBody { code: None, message: None, reason: None, error: None })
+        serde_json::from_slice(bytes).unwrap_or(ErrorBody {
+            code: None,
+            message: None,
+            reason: None,
+            error: None,
+            errors: Vec::new(),
+        })
     }
 
+    /// The message, with every field of `errors` it does not name yet appended as
+    /// `Invalid field: <field>: <message>`, so the field reaches whoever reads the error.
     pub fn message(&self, status: u16) -> String {
-        self.message
+        let mut text = self
+            .message
             .clone()
             .or_else(|| self.reason.clone())
             .or_else(|| self.error.clone())
-            .unwrap_or_else(|| format!("http {status}"))
+            .unwrap_or_else(|| format!("http {status}"));
+        for e in self.errors.iter().filter(|e| !e.field.is_empty()) {
+            let named = format!("Invalid field: {}:", e.field);
+            if !text.contains(&named) {
+                text.push_str(&format!(" {named} {}", e.message));
+            }
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_validation_error_names_its_fields_whether_zoom_put_them_in_the_message_or_in_errors() {
+        let zoom = br#"{"code":300,"message":"Validation Failed.","errors":[{"field":"settings.meeting_invitees[0].email","message":"Invalid email"}]}"#;
+        let body = ErrorBody::read(zoom);
+        let error = ZoomError::Api { status: 400, code: body.code, message: body.message(400) };
+        assert_eq!(error.invalid_fields(), ["settings.meeting_invitees[0].email"]);
+        let sim = br#"{"code":300,"message":"Validation Failed. Invalid field: duration: too long","errors":[{"field":"duration","message":"too long"}]}"#;
+        let body = ErrorBody::read(sim);
+        assert_eq!(body.message(400), "Validation Failed. Invalid field: duration: too long");
+        let error = ZoomError::Api { status: 400, code: body.code, message: body.message(400) };
+        assert_eq!(error.invalid_fields(), ["duration"]);
     }
 }
